@@ -1,0 +1,180 @@
+"""The ``zonas`` command line (also ``python -m geo``).
+
+Subcommands: ``zones`` (list, import), ``import``, ``stats``, ``export``, ``bench``,
+``db`` (init, copy). Filter options are the same everywhere (:func:`add_filter_options`)
+and build the same :class:`~geo.filters.Filter` the app uses.
+
+Exit status: 0 success, 1 some input rows rejected / a check failed, 2 unusable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from geo.filters import Filter, FilterError
+from geo.i18n import _
+
+Command = Callable[[argparse.Namespace], int]
+
+
+# ---------------------------------------------------------------------- shared options
+def add_filter_options(parser: argparse.ArgumentParser) -> None:
+    """Add the filter options every data command shares."""
+    group = parser.add_argument_group(_("filters"))
+    group.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help=_("first day"))
+    group.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help=_("last day"))
+    group.add_argument(
+        "--agency", action="append", default=[], metavar="CODE",
+        help=_("agency code or alias (repeatable)"),
+    )  # fmt: skip
+    group.add_argument(
+        "--operation", action="append", default=[], metavar="FAMILY",
+        help=_("operation family, e.g. OLP (repeatable)"),
+    )  # fmt: skip
+    group.add_argument(
+        "--state", action="append", default=[], metavar="STATE",
+        help=_("state ISO code or name (repeatable)"),
+    )  # fmt: skip
+    group.add_argument(
+        "--municipality", action="append", default=[], metavar="CODE",
+        help=_("municipality P-code or name (repeatable)"),
+    )  # fmt: skip
+    group.add_argument(
+        "--zone", action="append", default=[], metavar="ZONE_ID", help=_("zone id (repeatable)")
+    )
+    group.add_argument("--min-confidence", choices=["low", "medium", "high"])
+    group.add_argument(
+        "--precise-only", action="store_true",
+        help=_("leave out incidents known only to a municipality or state"),
+    )  # fmt: skip
+
+
+def add_store_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--store`` (GeoPackage path or postgresql:// URL; default ``ZONAS_STORE``)."""
+    parser.add_argument(
+        "--store", default=None,
+        help=_("GeoPackage path or postgresql:// URL (default: $ZONAS_STORE or var/zonas.gpkg)"),
+    )  # fmt: skip
+
+
+def filter_from_args(args: argparse.Namespace) -> Filter:
+    """Build the :class:`Filter` from parsed filter options, resolving names to codes.
+
+    Raises
+    ------
+    FilterError
+        If a date, state, municipality or agency cannot be resolved.
+    """
+    from geo.gazetteer import default_gazetteer
+
+    gazetteer = default_gazetteer()
+
+    def parse_day(text: str | None, name: str) -> date | None:
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError as error:
+            raise FilterError(_("{name}: {text!r} is not a date (use YYYY-MM-DD)").format(
+                name=name, text=text)) from error  # fmt: skip
+
+    states = []
+    for text in args.state:
+        code = gazetteer.resolve_state(text)
+        if code is None:
+            hint = ", ".join(gazetteer.suggest(text, level="state"))
+            raise FilterError(_("--state: unknown state {text!r}").format(text=text)
+                              + (_(" — did you mean {hint}?").format(hint=hint) if hint else ""))  # fmt: skip
+        states.append(code)
+    municipalities = []
+    for text in args.municipality:
+        found = gazetteer.find(text, level="municipality")
+        if states:
+            found = [p for p in found if p.state_code in states]
+        if len(found) != 1:
+            raise FilterError(
+                _("--municipality: {text!r} matches {n} municipalities; give its P-code "
+                  "or a --state").format(text=text, n=len(found))
+            )  # fmt: skip
+        municipalities.append(found[0].code)
+    from geo.agencies import resolve_agency
+
+    agencies = []
+    for text in args.agency:
+        code = resolve_agency(text)
+        if code is None:
+            raise FilterError(_("--agency: unknown agency {text!r}").format(text=text))
+        agencies.append(code)
+    return Filter(
+        date_from=parse_day(args.date_from, "--from"),
+        date_to=parse_day(args.date_to, "--to"),
+        agencies=tuple(agencies),
+        operations=tuple(args.operation),
+        states=tuple(states),
+        municipalities=tuple(municipalities),
+        zones=tuple(args.zone),
+        min_confidence=args.min_confidence,
+        include_low_precision=not args.precise_only,
+    )
+
+
+# ---------------------------------------------------------------------- zones
+def _cmd_zones_list(args: argparse.Namespace) -> int:
+    from geo.zones import all_zones
+
+    zones = all_zones(store_location=args.store)
+    for row in zones.itertuples():
+        approx = _("approximate") if row.precision == "approximate" else row.precision
+        print(f"{row.zone_id:<20} {row.name:<40} {row.roles:<30} {approx}")
+    return 0
+
+
+def _cmd_zones_import(args: argparse.Namespace) -> int:
+    from geo.zones import import_user_zones
+
+    return import_user_zones(args.file, store_location=args.store)
+
+
+def _add_zones(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    zones = sub.add_parser("zones", help=_("list operation and peace zones, import your own"))
+    add_store_option(zones)
+    zones.set_defaults(func=_cmd_zones_list)
+    zones_sub = zones.add_subparsers(dest="zones_command")
+    listing = zones_sub.add_parser("list", help=_("list the zones (default)"))
+    add_store_option(listing)
+    listing.set_defaults(func=_cmd_zones_list)
+    importing = zones_sub.add_parser("import", help=_("add zones from a GeoJSON file"))
+    importing.add_argument("file", help=_("GeoJSON file of polygons with zone_id and name"))
+    add_store_option(importing)
+    importing.set_defaults(func=_cmd_zones_import)
+
+
+# ---------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    """Return the ``zonas`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="zonas",
+        description=_("Security operations and peace zones in Venezuela: data tools."),
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_zones(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the process exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Command = args.func
+    try:
+        return func(args)
+    except FilterError as error:
+        print(_("error: {error}").format(error=error), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
