@@ -33,7 +33,19 @@ Columns of the incident frame (:data:`INCIDENT_COLUMNS`, a GeoDataFrame in EPSG:
 
 from __future__ import annotations
 
+import hashlib
+import math
+from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Final
+
+import geopandas as gpd
+import pandas as pd
+import pandera.pandas as pa
+from pandera.engines.geopandas_engine import Geometry
+
+from geo.geodata import CRS
+from geo.i18n import _
 
 DATE_PRECISIONS: Final = ("day", "week", "month", "year")
 CONFIDENCES: Final = ("low", "medium", "high")
@@ -77,3 +89,171 @@ INCIDENT_COLUMNS: Final = (
 
 SOURCE_COLUMNS: Final = ("incident_id", "publisher", "date", "title", "url", "quote")
 """Columns of the sources table: one row per source of an incident (text columns)."""
+
+GEO_PRECISIONS: Final = ("point", "barrio", "parish", "municipality", "state", "unlocated")
+"""Place precision codes, finest first (``unlocated``: no place known, counted nationally)."""
+
+TEXT_COLUMNS: Final = (
+    "incident_id",
+    "date_precision",
+    "operation",
+    "operation_family",
+    *PLACE_COLUMNS,
+    *CODE_COLUMNS,
+    "geo_precision",
+    "agencies",
+    "agencies_reported",
+    "description",
+    "confidence",
+    "notes",
+    "origin",
+    "content_hash",
+)
+"""Columns holding text; missing text is ``""`` (never NaN)."""
+
+HASHED_COLUMNS: Final = tuple(
+    column
+    for column in INCIDENT_COLUMNS
+    if column not in ("incident_id", "date_end", "origin", "content_hash", "geometry")
+)
+"""Columns whose values make up :func:`content_hash` (derived and bookkeeping columns left out)."""
+
+
+def _min_not_above_max(frame: pd.DataFrame) -> pd.Series:
+    low = frame["civilians_killed_min"]
+    high = frame["civilians_killed_max"]
+    return (low.isna() | high.isna() | (low <= high)).fillna(True).astype(bool)
+
+
+def _date_not_after_end(frame: pd.DataFrame) -> pd.Series:
+    return (frame["date_end"] >= frame["date"]).fillna(True).astype(bool)
+
+
+def _text(*, allowed: tuple[str, ...] | None = None, unique: bool = False) -> pa.Column:
+    checks = (
+        [pa.Check.isin(allowed, error="allowed values: " + ", ".join(allowed))] if allowed else []
+    )
+    return pa.Column(str, checks=checks, unique=unique, nullable=False)
+
+
+def _count() -> pa.Column:
+    return pa.Column("Int64", pa.Check.ge(0, error="negative count"), nullable=True, coerce=True)
+
+
+INCIDENT_SCHEMA: Final = pa.DataFrameSchema(
+    {
+        **{column: _text() for column in TEXT_COLUMNS},
+        "incident_id": pa.Column(
+            str, pa.Check.str_length(min_value=1, error="empty id"), unique=True
+        ),
+        "date": pa.Column("datetime64[ns]", coerce=True, nullable=False),
+        "date_end": pa.Column("datetime64[ns]", coerce=True, nullable=False),
+        "date_precision": _text(allowed=DATE_PRECISIONS),
+        "geo_precision": _text(allowed=GEO_PRECISIONS),
+        "confidence": _text(allowed=(*CONFIDENCES, "")),
+        "lat": pa.Column(float, pa.Check.in_range(-90, 90), nullable=True, coerce=True),
+        "lon": pa.Column(float, pa.Check.in_range(-180, 180), nullable=True, coerce=True),
+        **{column: _count() for column in COUNT_COLUMNS},
+        "geometry": pa.Column(Geometry(crs=CRS), nullable=True),
+    },
+    checks=[
+        pa.Check(
+            _min_not_above_max,
+            name="civilians_killed_min",
+            error="civilians_killed_min is greater than civilians_killed_max",
+        ),
+        pa.Check(_date_not_after_end, name="date_end", error="date_end is before date"),
+    ],
+    strict=True,
+    ordered=False,
+    name="incidents",
+)
+"""The canonical incident frame (pandera): types, allowed codes, non-negative counts,
+``civilians_killed_min <= civilians_killed_max``, unique ids, EPSG:4326 geometry.
+
+Validate lazily to collect every failure at once::
+
+    INCIDENT_SCHEMA.validate(frame, lazy=True)  # raises pandera.errors.SchemaErrors
+"""
+
+SOURCE_SCHEMA: Final = pa.DataFrameSchema(
+    {column: pa.Column(str, nullable=False) for column in SOURCE_COLUMNS},
+    strict=True,
+    name="sources",
+)
+"""The sources table: text columns, one row per source of an incident."""
+
+
+def empty_incidents() -> gpd.GeoDataFrame:
+    """Return an empty incident frame with the canonical columns and dtypes (EPSG:4326)."""
+    data: dict[str, pd.Series] = {}
+    for column in INCIDENT_COLUMNS:
+        if column == "geometry":
+            continue
+        if column in ("date", "date_end"):
+            data[column] = pd.Series([], dtype="datetime64[ns]")
+        elif column in ("lat", "lon"):
+            data[column] = pd.Series([], dtype="float64")
+        elif column in COUNT_COLUMNS:
+            data[column] = pd.Series([], dtype="Int64")
+        else:
+            data[column] = pd.Series([], dtype="str")
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)[
+        list(INCIDENT_COLUMNS)
+    ]
+
+
+def empty_sources() -> pd.DataFrame:
+    """Return an empty sources table (:data:`SOURCE_COLUMNS`, text)."""
+    return pd.DataFrame({column: pd.Series([], dtype="str") for column in SOURCE_COLUMNS})
+
+
+def date_end_for(day: date | pd.Timestamp, precision: str) -> pd.Timestamp:
+    """Return the last day of the ``precision`` interval that starts at ``day``.
+
+    ``day`` precision is the day itself; ``week`` the 7-day interval starting at ``day``
+    (ACLED's convention: the date is within the week); ``month`` and ``year`` the last day
+    of the calendar month or year ``day`` falls in.
+
+    >>> date_end_for(date(2016, 2, 1), "month")
+    Timestamp('2016-02-29 00:00:00')
+    """
+    start = pd.Timestamp(day).normalize()
+    if precision == "day":
+        return start
+    if precision == "week":
+        return start + pd.Timedelta(days=6)
+    if precision == "month":
+        return start + pd.offsets.MonthEnd(0)
+    if precision == "year":
+        return pd.Timestamp(year=start.year, month=12, day=31)
+    raise ValueError(
+        _("unknown date precision {precision!r} (use {allowed})").format(
+            precision=precision, allowed=", ".join(DATE_PRECISIONS)
+        )
+    )
+
+
+def _canonical(value: object) -> str:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, float):
+        return repr(round(value, 7))
+    return str(value)
+
+
+def content_hash(row: Mapping[str, object], sources: Iterable[Mapping[str, object]] = ()) -> str:
+    """Return a stable SHA-256 hex digest of an incident's content (and its sources).
+
+    The id, ``date_end``, ``origin``, ``content_hash`` and ``geometry`` do not count, so
+    the same reported facts always hash the same (idempotent re-import); text is hashed
+    verbatim, coordinates rounded to 1e-7 degrees.
+    """
+    parts = [f"{column}={_canonical(row.get(column))}" for column in HASHED_COLUMNS]
+    for source in sources:
+        parts.append("source:" + "|".join(_canonical(source.get(c)) for c in SOURCE_COLUMNS[1:]))
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
