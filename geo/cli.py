@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from geo.filters import Filter, FilterError
-from geo.i18n import _
+from geo.i18n import _, language_from_env, use_language
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -165,7 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the process exit status."""
+    """Run the CLI in the environment's language (``ZONAS_LANG``, else the POSIX locale;
+    see :func:`geo.i18n.language_from_env`); return the process exit status."""
+    with use_language(language_from_env()):
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Command = args.func

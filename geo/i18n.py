@@ -1,13 +1,435 @@
-"""Translation of user-visible strings (gettext-style ``_()``).
+"""Spanish and English: translated strings and locale formatting.
 
-Every string a person reads (app, CLI, import errors, exports) goes through :func:`_`.
-Catalogs (Spanish, English) are added by the i18n work; until then ``_`` returns the
-source string unchanged.
+Every string a person reads (app, CLI, import errors, exports) goes through :func:`_`
+(or :func:`ngettext` / :func:`pgettext`). Source strings (msgids) are English; the
+catalogs are standard gettext files, domain ``zonas``::
+
+    geo/locale/zonas.pot                    template, extracted from the code
+    geo/locale/es/LC_MESSAGES/zonas.po      Spanish
+    geo/locale/en/LC_MESSAGES/zonas.po      English (msgstr = the English text)
+
+Only the ``.po`` files are committed. At first use in a process each catalog is compiled
+with Babel: from ``zonas.mo`` next to the ``.po`` when that file exists and is not older
+than the ``.po`` (``scripts/update-translations.sh`` writes it), otherwise in memory
+from the ``.po`` (a fresh clone needs no build step). Refresh the catalogs with
+``bash scripts/update-translations.sh`` (extract → update → compile).
+
+The active language lives in a :class:`contextvars.ContextVar`, so every thread (every
+Streamlit session) has its own; a thread that never chose one uses
+:func:`default_language` (``ZONAS_LANG`` or Spanish). The app sets it from the URL
+(``?lang=es|en``), the CLI from the environment (:func:`language_from_env`).
+
+Place names and quotes from sources are never translated: never pass them through
+:func:`_`. Strings built at import time (module constants) must be marked with
+:func:`N_` and translated with :func:`_` where they are shown, or they would stay in
+whatever language was active at import.
 """
 
 from __future__ import annotations
 
+import contextvars
+import functools
+import gettext
+import io
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Final, Literal
+
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "DOMAIN",
+    "LANGUAGES",
+    "LOCALE_DIR",
+    "N_",
+    "_",
+    "default_language",
+    "format_date",
+    "format_number",
+    "format_percent",
+    "format_period",
+    "format_range",
+    "get_language",
+    "language_from_accept",
+    "language_from_env",
+    "language_from_params",
+    "ngettext",
+    "normalize_language",
+    "pgettext",
+    "set_language",
+    "use_language",
+]
+
+LANGUAGES: Final[tuple[str, ...]] = ("es", "en")
+"""Supported interface languages, the default first."""
+DEFAULT_LANGUAGE: Final = "es"
+DOMAIN: Final = "zonas"
+LOCALE_DIR: Final = Path(__file__).resolve().parent / "locale"
+LANGUAGE_NAMES: Final[Mapping[str, str]] = {"es": "Español", "en": "English"}
+"""Each language's name in itself (for a language switch; never translated)."""
+
+_BABEL_LOCALES: Final[Mapping[str, str]] = {"es": "es_VE", "en": "en_GB"}
+"""CLDR locale used to format dates and numbers ("13 de julio de 2015", "13 July 2015")."""
+
+DatePrecision = Literal["day", "week", "month", "year"]
+
+_LANGUAGE: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "zonas_language", default=None
+)
+
+
+# ---------------------------------------------------------------------- languages
+def normalize_language(value: object) -> str | None:
+    """Return the supported language code named by ``value``, or ``None``.
+
+    Accepts codes and POSIX/BCP 47 locale names in any case: ``"en"``, ``"EN"``,
+    ``"en-GB"``, ``"es_VE.UTF-8"``, ``"es-419"``. Anything else (``"fr"``, ``"C"``,
+    ``""``, non-strings) gives ``None``.
+    """
+    if not isinstance(value, str):
+        return None
+    primary = value.strip().lower().replace("_", "-").split(".")[0].split("@")[0]
+    primary = primary.split("-")[0]
+    return primary if primary in LANGUAGES else None
+
+
+def default_language() -> str:
+    """Return the language used when none was chosen: ``ZONAS_LANG`` if valid, else ``"es"``."""
+    return normalize_language(os.environ.get("ZONAS_LANG")) or DEFAULT_LANGUAGE
+
+
+def get_language() -> str:
+    """Return the active language (``"es"`` or ``"en"``) of the current thread/context."""
+    return _LANGUAGE.get() or default_language()
+
+
+def _checked(lang: str) -> str:
+    code = normalize_language(lang)
+    if code is None:
+        raise ValueError(
+            _("unknown language {lang!r}; use one of: {languages}").format(
+                lang=lang, languages=", ".join(LANGUAGES)
+            )
+        )
+    return code
+
+
+def set_language(lang: str) -> str:
+    """Make ``lang`` the active language of the current thread/context.
+
+    Parameters
+    ----------
+    lang
+        ``"es"`` or ``"en"`` (locale names such as ``"en-GB"`` are accepted).
+
+    Returns
+    -------
+    str
+        The normalised language code now active.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not a supported language.
+    """
+    code = _checked(lang)
+    _LANGUAGE.set(code)
+    return code
+
+
+@contextmanager
+def use_language(lang: str) -> Iterator[str]:
+    """Make ``lang`` active inside a ``with`` block, then restore the previous language.
+
+    Example: ``with use_language("en"): title = _("Incidents")``.
+    """
+    token = _LANGUAGE.set(_checked(lang))
+    try:
+        yield _LANGUAGE.get() or DEFAULT_LANGUAGE
+    finally:
+        _LANGUAGE.reset(token)
+
+
+def language_from_accept(header: str | None) -> str | None:
+    """Return the preferred supported language of an ``Accept-Language`` header, or ``None``.
+
+    ``"en-US,en;q=0.9,es;q=0.8"`` gives ``"en"``; ``"fr;q=1, es;q=0.5"`` gives ``"es"``;
+    entries with ``q=0`` are refused; ``*`` and unknown languages are skipped.
+    """
+    if not header:
+        return None
+    ranked: list[tuple[float, int, str]] = []
+    for position, item in enumerate(header.split(",")):
+        tag, _sep, params = item.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            key, _eq, value = param.strip().partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        code = normalize_language(tag)
+        if code is not None and quality > 0:
+            ranked.append((-quality, position, code))
+    return min(ranked)[2] if ranked else None
+
+
+def language_from_params(
+    params: Mapping[str, object], *, accept_language: str | None = None
+) -> str:
+    """Choose the interface language of a web request.
+
+    Parameters
+    ----------
+    params
+        URL query parameters (``st.query_params``, a dict of strings or of lists of
+        strings). ``lang=es`` or ``lang=en`` wins.
+    accept_language
+        The browser's ``Accept-Language`` header, used when the URL has no valid
+        ``lang`` (``st.context.headers.get("Accept-Language")``).
+
+    Returns
+    -------
+    str
+        ``"es"`` or ``"en"``; :func:`default_language` when nothing else decides.
+    """
+    value = params.get("lang")
+    candidates = value if isinstance(value, list | tuple) else [value]
+    for candidate in reversed(candidates):  # the last ?lang= wins, like st.query_params
+        code = normalize_language(candidate)
+        if code is not None:
+            return code
+    return language_from_accept(accept_language) or default_language()
+
+
+def language_from_env(environ: Mapping[str, str] | None = None) -> str:
+    """Choose the CLI language from the environment.
+
+    ``ZONAS_LANG`` (``es``/``en``) wins. Otherwise the POSIX locale decides: the first
+    non-empty of ``LC_ALL``, ``LC_MESSAGES``, ``LANG``. A Spanish or English locale
+    (``es_VE.UTF-8``, ``en_US.UTF-8``) selects that language; the ``C``/``POSIX`` locale
+    or no locale at all selects English, as gettext does (untranslated source messages,
+    the norm for servers, containers and logs); any other language selects Spanish, the
+    project's default.
+    """
+    env = os.environ if environ is None else environ
+    chosen = normalize_language(env.get("ZONAS_LANG"))
+    if chosen is not None:
+        return chosen
+    posix = next((env[k] for k in ("LC_ALL", "LC_MESSAGES", "LANG") if env.get(k)), "")
+    name = posix.split(".")[0]
+    if name in {"", "C", "POSIX"}:
+        return "en"
+    return normalize_language(name) or DEFAULT_LANGUAGE
+
+
+# ---------------------------------------------------------------------- catalogs
+def _catalog_path(lang: str, suffix: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}{suffix}"
+
+
+@functools.cache
+def _translations(lang: str) -> gettext.NullTranslations:
+    """Return the compiled catalog of ``lang`` (compiled once per process)."""
+    po, mo = _catalog_path(lang, ".po"), _catalog_path(lang, ".mo")
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as handle:
+            return gettext.GNUTranslations(handle)
+    if not po.exists():
+        return gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=lang, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)  # fuzzy entries are left out, as msgfmt does
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def _translate(message: str, lang: str | None) -> str:
+    """Translate into ``lang`` (the active language when ``None``); mark literals with N_."""
+    if not message:  # gettext("") would return the catalog header
+        return message
+    return _translations(_checked(lang) if lang else get_language()).gettext(message)
+
 
 def _(message: str) -> str:
-    """Return ``message`` translated into the active language."""
+    """Return ``message`` (English source text) translated into the active language.
+
+    Use ``_("{n} incidents").format(n=...)``: format *after* translating, never an
+    f-string inside ``_()``.
+    """
+    return _translate(message, None)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """Return the singular or plural form of a message for the count ``n``.
+
+    Example: ``ngettext("{n} incident", "{n} incidents", n).format(n=format_number(n))``.
+    """
+    return _translations(get_language()).ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """Translate ``message`` in a ``context`` (for English words with two meanings)."""
+    return _translations(get_language()).pgettext(context, message)
+
+
+def N_(message: str) -> str:  # noqa: N802  (the gettext convention)
+    """Mark ``message`` for extraction without translating it (translate later with ``_``)."""
     return message
+
+
+# ---------------------------------------------------------------------- formatting
+def _locale(lang: str | None) -> str:
+    return _BABEL_LOCALES[_checked(lang) if lang else get_language()]
+
+
+def _plain(value: float) -> float:
+    item = getattr(value, "item", None)  # NumPy scalars → Python numbers
+    return item() if callable(item) else value
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # noqa: PLR0124  (NaN is the one value unequal to itself)
+    except TypeError:  # pandas.NA refuses bool()
+        return True
+
+
+def format_number(value: float, *, lang: str | None = None, decimals: int | None = None) -> str:
+    """Format a number for the language: ``1234`` → ``"1.234"`` (es) / ``"1,234"`` (en).
+
+    Parameters
+    ----------
+    value
+        Any real number (Python, NumPy).
+    lang
+        ``"es"`` or ``"en"``; the active language when ``None``.
+    decimals
+        Exact number of decimals; ``None`` shows up to three, dropping trailing zeros.
+    """
+    from babel.numbers import format_decimal
+
+    pattern = None if decimals is None else "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(_plain(value), format=pattern, locale=_locale(lang))
+
+
+def format_percent(fraction: float, *, lang: str | None = None, decimals: int = 0) -> str:
+    """Format a fraction as a percentage: ``0.456`` → ``"46%"`` (es and en)."""
+    from babel.numbers import format_percent as babel_percent
+
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
+    return babel_percent(_plain(fraction), format=pattern, locale=_locale(lang))
+
+
+def format_range(
+    lo: float | None,
+    hi: float | None,
+    *,
+    lang: str | None = None,
+    compact: bool = False,
+) -> str:
+    """Format a contested count kept as a range (never averaged).
+
+    ``(14, 16)`` → ``"14–16"``; ``(14, 14)`` → ``"14"``; ``(14, None)`` → ``"at least 14"``
+    / ``"al menos 14"`` (``"≥ 14"`` when ``compact``); ``(None, 16)`` → ``"at most 16"`` /
+    ``"hasta 16"`` (``"≤ 16"``); both missing → ``"unknown"`` / ``"sin dato"`` (``"?"``).
+    NaN and ``pandas.NA`` count as missing. Numbers use :func:`format_number`.
+
+    Raises
+    ------
+    ValueError
+        If ``lo`` is greater than ``hi``.
+    """
+    low = None if lo is None or _is_missing(lo) else lo
+    high = None if hi is None or _is_missing(hi) else hi
+    if low is None:
+        if high is None:
+            if compact:
+                return "?"
+            with use_language(lang or get_language()):
+                return pgettext("count", "unknown")
+        shown = format_number(high, lang=lang)
+        return f"≤ {shown}" if compact else _translate(N_("at most {n}"), lang).format(n=shown)
+    if high is None:
+        shown = format_number(low, lang=lang)
+        return f"≥ {shown}" if compact else _translate(N_("at least {n}"), lang).format(n=shown)
+    if low > high:
+        raise ValueError(
+            _translate(N_("range minimum {lo} is greater than its maximum {hi}"), lang).format(
+                lo=low, hi=high
+            )
+        )
+    if low == high:
+        return format_number(low, lang=lang)
+    return f"{format_number(low, lang=lang)}–{format_number(high, lang=lang)}"
+
+
+def format_date(
+    day: date | datetime, *, lang: str | None = None, precision: DatePrecision = "day"
+) -> str:
+    """Format a date in words: ``"13 de julio de 2015"`` (es) / ``"13 July 2015"`` (en).
+
+    Parameters
+    ----------
+    day
+        A date, datetime or ``pandas.Timestamp`` (the time of day is ignored).
+    lang
+        ``"es"`` or ``"en"``; the active language when ``None``.
+    precision
+        How much of the date is known (an incident's ``date_precision``): ``"day"``;
+        ``"week"`` (the week starting at ``day``) → ``"semana del 13 de julio de 2015"`` /
+        ``"week of 13 July 2015"``; ``"month"`` → ``"julio de 2015"`` / ``"July 2015"``;
+        ``"year"`` → ``"2015"``.
+    """
+    from babel.dates import format_date as babel_date
+    from babel.dates import format_skeleton
+
+    locale = _locale(lang)
+    if isinstance(day, datetime):
+        day = day.date()
+    if precision == "day":
+        return babel_date(day, format="long", locale=locale)
+    if precision == "week":
+        long_day = babel_date(day, format="long", locale=locale)
+        return _translate(N_("week of {date}"), lang).format(date=long_day)
+    if precision == "month":
+        return format_skeleton("yMMMM", day, locale=locale)
+    if precision == "year":
+        return format_skeleton("y", day, locale=locale)
+    raise ValueError(
+        _translate(N_("unknown date precision {precision!r}"), lang).format(precision=precision)
+    )
+
+
+def format_period(
+    start: date | datetime | None, end: date | datetime | None, *, lang: str | None = None
+) -> str:
+    """Format a date period (a filter's dates, an export subtitle).
+
+    ``13–20 July 2015`` → ``"13–20 de julio de 2015"`` / ``"13–20 Jul 2015"``; one day →
+    :func:`format_date`; open end → ``"desde el 13 de julio de 2015"`` /
+    ``"from 13 July 2015"``; open start → ``"hasta el ..."`` / ``"until ..."``; both
+    open → ``"todas las fechas"`` / ``"all dates"``.
+    """
+    from babel.dates import format_interval
+
+    first = start.date() if isinstance(start, datetime) else start
+    last = end.date() if isinstance(end, datetime) else end
+    if first is None:
+        if last is None:
+            return _translate(N_("all dates"), lang)
+        return _translate(N_("until {date}"), lang).format(date=format_date(last, lang=lang))
+    if last is None:
+        return _translate(N_("from {date}"), lang).format(date=format_date(first, lang=lang))
+    if first == last:
+        return format_date(first, lang=lang)
+    return format_interval(first, last, skeleton="yMMMMd", locale=_locale(lang))

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="zonas-tests-"))
 os.environ["ZONAS_STORE"] = str(_SESSION_DIR / "default-store.gpkg")
+# Tests read the English source strings unless they choose a language themselves
+# (geo.i18n.use_language, ?lang=es in AppTest/Playwright); the app's own default is Spanish.
+os.environ["ZONAS_LANG"] = "en"
 
 
 # ---------------------------------------------------------------------- PostGIS server

@@ -1,0 +1,499 @@
+"""Spanish and English: catalogs complete and up to date, locale formatting, languages.
+
+When a catalog test fails, run ``bash scripts/update-translations.sh``, translate what it
+lists in ``geo/locale/es/LC_MESSAGES/zonas.po`` and commit the catalogs.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import math
+import os
+import string
+import subprocess
+import sys
+import threading
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+from geo import i18n
+from geo.i18n import (
+    _,
+    format_date,
+    format_number,
+    format_percent,
+    format_period,
+    format_range,
+    get_language,
+    language_from_accept,
+    language_from_env,
+    language_from_params,
+    ngettext,
+    normalize_language,
+    set_language,
+    use_language,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+LOCALE = REPO / "geo" / "locale"
+CATALOGS = {
+    "zonas.pot": LOCALE / "zonas.pot",
+    "es": LOCALE / "es" / "LC_MESSAGES" / "zonas.po",
+    "en": LOCALE / "en" / "LC_MESSAGES" / "zonas.po",
+}
+FIX = "run `bash scripts/update-translations.sh`, translate, commit geo/locale"
+
+Key = tuple[str | None, str | tuple[str, ...]]
+
+
+def _read(path: Path) -> Catalog:
+    with path.open("rb") as handle:
+        return read_po(handle)
+
+
+def _key(context: str | None, msgid: str | tuple[str, ...]) -> Key:
+    return (context, tuple(msgid) if isinstance(msgid, list | tuple) else msgid)
+
+
+@functools.cache
+def _code_messages() -> dict[Key, list[str]]:
+    """Extract the messages of the code now, exactly as babel.cfg says; key → locations."""
+    with (REPO / "babel.cfg").open() as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    found: dict[Key, list[str]] = {}
+    for filename, lineno, msgid, _comments, context in extract_from_dir(
+        str(REPO), method_map, options_map, keywords={}
+    ):
+        found.setdefault(_key(context, msgid), []).append(f"{filename}:{lineno}")
+    return found
+
+
+def _entries(catalog: Catalog) -> list[Message]:
+    return [message for message in catalog if message.id]
+
+
+# ---------------------------------------------------------------------- catalogs
+@pytest.mark.parametrize("name", list(CATALOGS))
+def test_catalog_matches_the_strings_in_the_code(name: str) -> None:
+    in_code = _code_messages()
+    in_catalog = {_key(m.context, m.id) for m in _entries(_read(CATALOGS[name]))}
+    missing = sorted(
+        f"{key[1]!r} ({', '.join(in_code[key])})" for key in in_code.keys() - in_catalog
+    )
+    stale = sorted(repr(msgid) for _ctx, msgid in in_catalog - in_code.keys())
+    assert not missing, f"{name}: {len(missing)} strings not in the catalog ({FIX}):\n" + "\n".join(
+        missing
+    )
+    assert not stale, f"{name}: {len(stale)} catalog strings gone from the code ({FIX}):\n" + (
+        "\n".join(stale)
+    )
+
+
+def _forms(message: Message) -> list[str]:
+    return list(message.string) if isinstance(message.id, tuple) else [message.string]
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_every_string_is_translated(lang: str) -> None:
+    catalog = _read(CATALOGS[lang])
+    assert catalog.locale is not None
+    assert str(catalog.locale) == lang
+    untranslated = [repr(m.id) for m in _entries(catalog) if not all(_forms(m))]
+    fuzzy = [repr(m.id) for m in _entries(catalog) if m.fuzzy]
+    assert not untranslated, f"{lang}: {len(untranslated)} without translation ({FIX}):\n" + (
+        "\n".join(untranslated)
+    )
+    assert not fuzzy, f"{lang}: {len(fuzzy)} fuzzy (check, then drop the flag):\n" + "\n".join(
+        fuzzy
+    )
+
+
+def _fields(text: str) -> set[str]:
+    """Return the ``{name!r:spec}`` placeholders of a str.format template."""
+    return {
+        f"{name}{'!' + conv if conv else ''}{':' + spec if spec else ''}"
+        for _lit, name, spec, conv in string.Formatter().parse(text)
+        if name is not None
+    }
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_translations_keep_the_placeholders(lang: str) -> None:
+    wrong = []
+    for message in _entries(_read(CATALOGS[lang])):
+        ids = list(message.id) if isinstance(message.id, tuple) else [message.id]
+        wanted = set().union(*(_fields(i) for i in ids))
+        for form in filter(None, _forms(message)):  # empty ones: see the test above
+            try:
+                got = _fields(form)
+            except ValueError as error:  # an unbalanced brace
+                wrong.append(f"{message.id!r}: {form!r} is not a valid template ({error})")
+                continue
+            # a singular form may leave the count out ("un incidente"), never add a field
+            ok = got <= wanted if len(ids) > 1 else got == wanted
+            if not ok:
+                wrong.append(f"{message.id!r}: {form!r} has {sorted(got)}, wants {sorted(wanted)}")
+    assert not wrong, f"{lang}: placeholders differ:\n" + "\n".join(wrong)
+
+
+def _module_level_calls(tree: ast.Module) -> list[int]:
+    """Lines of ``_()``-style calls run at import time (outside any function body)."""
+    names = {"_", "ngettext", "pgettext"}
+    lines: list[int] = []
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for part in [*node.decorator_list, *node.args.defaults, *node.args.kw_defaults]:
+                if part is not None:
+                    visit(part)
+            return  # the body runs when called, in the caller's language
+        if isinstance(node, ast.Lambda):
+            return
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names:
+            lines.append(node.lineno)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return lines
+
+
+def test_no_string_is_translated_at_import_time() -> None:
+    """A module constant built with _() would keep the language active at import; use N_."""
+    found = []
+    for folder in ("geo", "ui"):
+        for path in sorted((REPO / folder).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            found += [f"{path.relative_to(REPO)}:{line}" for line in _module_level_calls(tree)]
+    assert not found, "translated at import time (mark with N_, translate when shown):\n" + (
+        "\n".join(found)
+    )
+
+
+def test_import_time_scan_finds_constants_and_defaults() -> None:
+    source = (
+        "A = _('x')\n"
+        "def f(title=_('y')):\n    return _('z')\n"
+        "class C:\n    label = ngettext('a', 'b', 2)\n    def m(self):\n        return _('w')\n"
+    )
+    assert _module_level_calls(ast.parse(source)) == [1, 2, 5]
+
+
+# ---------------------------------------------------------------------- compiled catalogs
+def _write_catalog(path: Path, text: str, *, mo: bool) -> None:
+    catalog = Catalog(locale="es", domain="zonas")
+    catalog.add("all dates", text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        (write_mo if mo else write_po)(handle, catalog)
+
+
+@pytest.fixture
+def tmp_locale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n._translations.cache_clear()
+    yield tmp_path / "es" / "LC_MESSAGES"
+    i18n._translations.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        pytest.param({"po": 100}, "from the po", id="po-only-compiled-in-memory"),
+        pytest.param({"po": 100, "mo": 200}, "from the mo", id="fresh-mo-used"),
+        pytest.param({"po": 200, "mo": 100}, "from the po", id="stale-mo-ignored"),
+        pytest.param({}, "all dates", id="no-catalog-source-text"),
+    ],
+)
+def test_catalog_loading(tmp_locale: Path, files: dict[str, int], expected: str) -> None:
+    for suffix, mtime in files.items():
+        path = tmp_locale / f"zonas.{suffix}"
+        _write_catalog(path, f"from the {suffix}", mo=suffix == "mo")
+        os.utime(path, (mtime, mtime))
+    with use_language("es"):
+        assert _("all dates") == expected
+
+
+def test_fuzzy_entries_are_not_used(tmp_locale: Path) -> None:
+    catalog = Catalog(locale="es", domain="zonas")
+    catalog.add("all dates", "dudoso", flags=["fuzzy"])
+    tmp_locale.mkdir(parents=True)
+    with (tmp_locale / "zonas.po").open("wb") as handle:
+        write_po(handle, catalog)
+    with use_language("es"):
+        assert _("all dates") == "all dates"
+
+
+# ---------------------------------------------------------------------- translating
+@pytest.mark.parametrize(("lang", "expected"), [("es", "todas las fechas"), ("en", "all dates")])
+def test_translate_follows_the_active_language(lang: str, expected: str) -> None:
+    with use_language(lang):
+        assert _("all dates") == expected
+        assert get_language() == lang
+
+
+def test_unknown_and_empty_strings_pass_through() -> None:
+    with use_language("es"):
+        assert _("a string no catalog has") == "a string no catalog has"
+        assert _("") == ""
+        assert ngettext("{n} thing", "{n} things", 1) == "{n} thing"
+        assert ngettext("{n} thing", "{n} things", 2) == "{n} things"
+
+
+def test_use_language_restores_the_previous_language() -> None:
+    with use_language("es"):
+        with use_language("en"):
+            assert get_language() == "en"
+        assert get_language() == "es"
+
+
+def test_unknown_language_is_refused_with_the_choices() -> None:
+    with pytest.raises(ValueError, match=r"'fr'.*es, en"):
+        set_language("fr")
+
+
+def test_default_language_is_spanish_unless_zonas_lang(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fresh_thread_language() -> str:
+        seen: list[str] = []
+        thread = threading.Thread(target=lambda: seen.append(get_language()))
+        thread.start()
+        thread.join()
+        return seen[0]
+
+    monkeypatch.delenv("ZONAS_LANG")
+    assert fresh_thread_language() == "es"
+    monkeypatch.setenv("ZONAS_LANG", "en")
+    assert fresh_thread_language() == "en"
+    monkeypatch.setenv("ZONAS_LANG", "klingon")
+    assert fresh_thread_language() == "es"
+
+
+def test_each_thread_keeps_its_own_language() -> None:
+    """Streamlit runs every session in its own thread: one user's switch is not another's."""
+    barrier = threading.Barrier(2)
+    seen: dict[str, tuple[str, str, str]] = {}
+
+    def session(lang: str) -> None:
+        set_language(lang)
+        barrier.wait()  # both threads have set their language before either reads
+        seen[lang] = (get_language(), _("all dates"), format_number(1234))
+
+    threads = [threading.Thread(target=session, args=(lang,)) for lang in ("es", "en")]
+    with use_language("en"):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert get_language() == "en"  # the threads did not change this one
+    assert seen == {"es": ("es", "todas las fechas", "1.234"), "en": ("en", "all dates", "1,234")}
+
+
+# ---------------------------------------------------------------------- choosing a language
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("es", "es"), ("EN", "en"), ("en-GB", "en"), ("es_VE.UTF-8", "es"), ("es-419", "es"),
+        (" en ", "en"), ("fr", None), ("C", None), ("", None), (None, None), (["en"], None),
+    ],
+)  # fmt: skip
+def test_normalize_language(value: object, expected: str | None) -> None:
+    assert normalize_language(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("en-US,en;q=0.9,es;q=0.8", "en"),
+        ("es-VE,es;q=0.9,en;q=0.8", "es"),
+        ("fr-FR, fr;q=0.9, en;q=0.5, es;q=0.7", "es"),
+        ("en;q=0, es;q=0.1", "es"),
+        ("de, *;q=0.5", None),
+        ("en;q=abc", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_language_from_accept_header(header: str | None, expected: str | None) -> None:
+    assert language_from_accept(header) == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "accept", "expected"),
+    [
+        ({"lang": "en"}, None, "en"),
+        ({"lang": "es"}, "en-US,en", "es"),  # the URL beats the browser
+        ({"lang": ["es", "en"]}, None, "en"),  # the last ?lang= wins
+        ({"lang": "fr"}, "en-US,en;q=0.9", "en"),
+        ({}, "en-GB", "en"),
+        ({}, "fr", "es"),
+        ({}, None, "es"),
+    ],
+)
+def test_language_from_params(
+    params: dict[str, object],
+    accept: str | None,
+    expected: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("ZONAS_LANG")
+    assert language_from_params(params, accept_language=accept) == expected
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"ZONAS_LANG": "en", "LANG": "es_VE.UTF-8"}, "en"),
+        ({"ZONAS_LANG": "es", "LANG": "en_US.UTF-8"}, "es"),
+        ({"ZONAS_LANG": "xx", "LANG": "en_US.UTF-8"}, "en"),
+        ({"LANG": "es_VE.UTF-8"}, "es"),
+        ({"LANG": "en_US.UTF-8"}, "en"),
+        ({"LC_ALL": "en_GB.UTF-8", "LANG": "es_ES.UTF-8"}, "en"),
+        ({"LC_ALL": "", "LC_MESSAGES": "es_VE", "LANG": "en_US"}, "es"),
+        ({"LANG": "C.UTF-8"}, "en"),
+        ({"LANG": "POSIX"}, "en"),
+        ({}, "en"),
+        ({"LANG": "pt_BR.UTF-8"}, "es"),
+    ],
+)
+def test_language_from_env(environ: dict[str, str], expected: str) -> None:
+    assert language_from_env(environ) == expected
+
+
+def test_cli_speaks_the_language_of_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from geo.cli import build_parser
+
+    monkeypatch.setenv("COLUMNS", "100")
+    env = {k: v for k, v in os.environ.items() if k not in {"ZONAS_LANG", "LC_ALL", "LANGUAGE"}}
+    helps = {}
+    for lang, posix in (("es", "es_VE.UTF-8"), ("en", "en_US.UTF-8")):
+        done = subprocess.run(
+            [sys.executable, "-m", "geo", "--help"],
+            env={**env, "LANG": posix, "LC_MESSAGES": posix},
+            capture_output=True, text=True, check=True, cwd=REPO,
+        )  # fmt: skip
+        with use_language(lang):
+            assert done.stdout == build_parser().format_help()
+        helps[lang] = done.stdout
+    assert helps["es"] != helps["en"]
+
+
+# ---------------------------------------------------------------------- formatting
+DAY = date(2015, 7, 13)
+
+
+@pytest.mark.parametrize(
+    ("day", "precision", "es", "en"),
+    [
+        (DAY, "day", "13 de julio de 2015", "13 July 2015"),
+        (datetime(2015, 7, 13, 23, 30), "day", "13 de julio de 2015", "13 July 2015"),
+        (pd.Timestamp("2015-07-13"), "day", "13 de julio de 2015", "13 July 2015"),
+        (date(2016, 1, 1), "day", "1 de enero de 2016", "1 January 2016"),
+        (DAY, "week", "semana del 13 de julio de 2015", "week of 13 July 2015"),
+        (DAY, "month", "julio de 2015", "July 2015"),
+        (DAY, "year", "2015", "2015"),
+    ],
+)
+def test_format_date(day: date, precision: i18n.DatePrecision, es: str, en: str) -> None:
+    assert format_date(day, lang="es", precision=precision) == es
+    assert format_date(day, lang="en", precision=precision) == en
+
+
+def test_format_date_refuses_an_unknown_precision() -> None:
+    with pytest.raises(ValueError, match="decade"):
+        format_date(DAY, precision="decade")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "es", "en"),
+    [
+        (1234, None, "1.234", "1,234"),
+        (999, None, "999", "999"),
+        (1234567.5, None, "1.234.567,5", "1,234,567.5"),
+        (np.int64(1234), None, "1.234", "1,234"),
+        (3.14159, 2, "3,14", "3.14"),
+        (12.0, 1, "12,0", "12.0"),
+        (1234.4, 0, "1.234", "1,234"),
+    ],
+)
+def test_format_number(value: float, decimals: int | None, es: str, en: str) -> None:
+    assert format_number(value, lang="es", decimals=decimals) == es
+    assert format_number(value, lang="en", decimals=decimals) == en
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("es", "46%"), ("en", "46%")])
+def test_format_percent(lang: str, expected: str) -> None:
+    assert format_percent(0.456, lang=lang) == expected
+    assert format_percent(0.4567, lang=lang, decimals=1) == expected.replace(
+        "46", "45,7" if lang == "es" else "45.7"
+    )
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "es", "en", "compact"),
+    [
+        (14, 16, "14–16", "14–16", "14–16"),
+        (14, 14, "14", "14", "14"),
+        (1234, 1500, "1.234–1.500", "1,234–1,500", None),
+        (14, None, "al menos 14", "at least 14", "≥ 14"),
+        (14, math.nan, "al menos 14", "at least 14", "≥ 14"),
+        (14, pd.NA, "al menos 14", "at least 14", "≥ 14"),
+        (None, 16, "hasta 16", "at most 16", "≤ 16"),
+        (None, None, "sin dato", "unknown", "?"),
+        (np.int64(0), np.int64(3), "0–3", "0–3", "0–3"),
+    ],
+)
+def test_format_range(lo: float, hi: float, es: str, en: str, compact: str | None) -> None:
+    assert format_range(lo, hi, lang="es") == es
+    assert format_range(lo, hi, lang="en") == en
+    if compact is not None:
+        assert format_range(lo, hi, lang="en", compact=True) == compact
+
+
+def test_format_range_refuses_an_inverted_range() -> None:
+    with pytest.raises(ValueError, match=r"16.*14"):
+        format_range(16, 14)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "es", "en"),
+    [
+        (DAY, date(2015, 7, 20), "13–20 de julio de 2015", "13–20 Jul 2015"),
+        # CLDR puts thin spaces around the dash between two spelled-out dates
+        (
+            DAY,
+            date(2015, 8, 2),
+            "13 de julio\u2009–\u20092 de agosto de 2015",
+            "13 Jul\u2009–\u20092 Aug 2015",
+        ),
+        (
+            DAY,
+            date(2016, 1, 2),
+            "13 de julio de 2015\u2009–\u20092 de enero de 2016",
+            "13 Jul 2015\u2009–\u20092 Jan 2016",
+        ),
+        (DAY, DAY, "13 de julio de 2015", "13 July 2015"),
+        (DAY, None, "desde el 13 de julio de 2015", "from 13 July 2015"),
+        (None, DAY, "hasta el 13 de julio de 2015", "until 13 July 2015"),
+        (None, None, "todas las fechas", "all dates"),
+    ],
+)
+def test_format_period(start: date | None, end: date | None, es: str, en: str) -> None:
+    assert format_period(start, end, lang="es") == es
+    assert format_period(start, end, lang="en") == en
+
+
+def test_formatting_follows_the_active_language() -> None:
+    with use_language("es"):
+        assert (format_number(1234), format_range(3, None)) == ("1.234", "al menos 3")
+    with use_language("en"):
+        assert (format_number(1234), format_range(3, None)) == ("1,234", "at least 3")
