@@ -179,8 +179,7 @@ class Filter:
             keep &= _any_token_in(incidents["zone_ids"], self.zones)
         if self.min_confidence is not None:
             floor = CONFIDENCE_RANK[self.min_confidence]
-            ranks = incidents["confidence"].map(CONFIDENCE_RANK).fillna(-1).to_numpy()
-            keep &= ranks >= floor
+            keep &= _map_cells(incidents["confidence"], CONFIDENCE_RANK, -1) >= floor
         if not self.include_low_precision:
             keep &= incidents["geo_precision"].isin(PRECISE_GEO).to_numpy()
         return keep
@@ -190,15 +189,43 @@ class Filter:
         return incidents[self.mask(incidents)]
 
 
+def _cells_and_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Return the distinct cells of ``column`` and each row's position among them (-1: NA).
+
+    Categorical columns (as :class:`geo.aggregate.IncidentIndex` keeps them) reuse their
+    categories and codes; other columns are factorized once. Either way a per-cell test
+    runs once per distinct value, not once per row.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.categories.to_numpy(dtype=object), column.cat.codes.to_numpy()
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    return np.asarray(uniques, dtype=object), codes
+
+
 def _any_token_in(column: pd.Series, wanted: Sequence[str]) -> np.ndarray:
     """True where the ``;``-separated tokens of a cell include any of ``wanted``."""
     wanted_set = set(wanted)
-    return np.fromiter(
-        (bool(wanted_set.intersection(str(cell).split(";"))) if isinstance(cell, str) else False
-         for cell in column),
+    cells, codes = _cells_and_codes(column)
+    per_cell = np.fromiter(
+        (bool(wanted_set.intersection(cell.split(";"))) if isinstance(cell, str) else False
+         for cell in cells),
         dtype=bool,
-        count=len(column),
+        count=len(cells),
     )  # fmt: skip
+    found: np.ndarray = np.append(per_cell, False)[codes]
+    return found
+
+
+def _map_cells(column: pd.Series, mapping: Mapping[str, int], default: int) -> np.ndarray:
+    """Map each cell through ``mapping`` (``default`` for NA and unknown values)."""
+    cells, codes = _cells_and_codes(column)
+    per_cell = np.fromiter(
+        (mapping.get(cell, default) if isinstance(cell, str) else default for cell in cells),
+        dtype=np.int64,
+        count=len(cells),
+    )
+    mapped: np.ndarray = np.append(per_cell, default)[codes]
+    return mapped
 
 
 FILTER_FIELDS: Final = tuple(f.name for f in fields(Filter))
