@@ -47,9 +47,10 @@ class PostgresServer:
         """``postgresql://`` URL of the test database (superuser, TCP on 127.0.0.1)."""
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/{self.database}"
 
-    def dsn_for(self, user: str, password: str) -> str:
-        """URL of the test database for another login role."""
-        return f"postgresql://{user}:{password}@127.0.0.1:{self.port}/{self.database}"
+    def dsn_for(self, user: str, password: str, *, database: str | None = None) -> str:
+        """URL of the test database (or ``database``) for another login role."""
+        name = database or self.database
+        return f"postgresql://{user}:{password}@127.0.0.1:{self.port}/{name}"
 
 
 def _free_port() -> int:
@@ -139,3 +140,12 @@ def running_server(*, startup_timeout_s: int = 60) -> Iterator[PostgresServer]:
                 capture_output=True, check=False,
             )  # fmt: skip
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def create_database(server: PostgresServer, name: str) -> str:
+    """Create an empty PostGIS-enabled database (a copy of the template) and return its DSN."""
+    import psycopg
+
+    with psycopg.connect(server.dsn, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{server.database}"')
+    return f"postgresql://{server.user}@127.0.0.1:{server.port}/{name}"

@@ -1,0 +1,285 @@
+"""The PostGIS store against a real throwaway PostgreSQL 15 + PostGIS server.
+
+Every test gets its own fresh database (a copy of the PostGIS-enabled template), so tests
+do not see each other's rows. The incidents are three hand-made rows whose filter answers
+are worked out by hand in the parametrize tables.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import psycopg
+import pytest
+from postgis_server import PostgresServer
+from shapely.geometry import Point, Polygon
+
+from geo.filters import Filter
+from geo.geodata import ZONE_COLUMNS
+from geo.incidents import SOURCE_COLUMNS, date_end_for, empty_incidents
+from geo.postgis import (
+    READER_ROLE,
+    WRITER_ROLE,
+    PostGISError,
+    PostGISStore,
+    ReadOnlyStoreError,
+    mask_password,
+)
+from geo.store import StoreError, WriteResult
+
+pytestmark = pytest.mark.postgis
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def dsn(postgis_server: PostgresServer) -> str:
+    """The session's PostGIS database, emptied: no ``zonas`` schema, no zonas roles."""
+    with psycopg.connect(postgis_server.dsn, autocommit=True) as connection:
+        connection.execute("DROP SCHEMA IF EXISTS zonas CASCADE")
+        for role in ("dashboard", "importer", READER_ROLE, WRITER_ROLE):
+            if _role_exists(connection, role):
+                connection.execute(f"DROP OWNED BY {role}")
+                connection.execute(f"DROP ROLE {role}")
+    return postgis_server.dsn
+
+
+def _role_exists(connection: psycopg.Connection[Any], role: str) -> bool:
+    found = connection.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+    return found is not None
+
+
+@pytest.fixture
+def store(dsn: str) -> PostGISStore:
+    store = PostGISStore(dsn, seed=False)
+    store.init_schema()
+    return store
+
+
+def make_incidents(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    """Build a canonical incident frame; unspecified text is "" and counts unknown."""
+    template = empty_incidents()
+    records = []
+    for row in rows:
+        full: dict[str, Any] = dict.fromkeys(template.columns, "")
+        full.update({c: pd.NA for c in template.columns if str(template[c].dtype) == "Int64"})
+        full.update(lat=float("nan"), lon=float("nan"), geometry=None)
+        full.update(row)
+        full["date"] = pd.Timestamp(full["date"])
+        full["date_end"] = date_end_for(full["date"], full["date_precision"])
+        full["content_hash"] = full.get("content_hash") or f"h-{row['incident_id']}"
+        records.append(full)
+    frame = pd.DataFrame(records, columns=list(template.columns))
+    for column in template.columns:
+        if column != "geometry":
+            frame[column] = frame[column].astype(template[column].dtype)
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
+
+
+INCIDENTS = make_incidents(
+    [
+        {"incident_id": "EV1", "date": "2015-07-13", "date_precision": "day",
+         "operation_family": "OLP", "state_code": "VE-A", "muni_code": "VE0101",
+         "zone_ids": "cota-905", "geo_precision": "point", "agencies": "PNB;CICPC",
+         "civilians_killed_min": 14, "civilians_killed_max": 15, "confidence": "high",
+         "description": "<script>alert(1)</script> text stays text",
+         "lat": 10.48, "lon": -66.92, "geometry": Point(-66.92, 10.48)},
+        {"incident_id": "EV2", "date": "2015-07-01", "date_precision": "month",
+         "operation_family": "OLP", "state_code": "VE-M", "muni_code": "VE1501",
+         "geo_precision": "municipality", "agencies": "GNB", "civilians_killed_min": 3,
+         "confidence": "medium", "geometry": Point(-66.8, 10.3)},
+        {"incident_id": "EV3", "date": "2016-03-02", "date_precision": "day",
+         "operation_family": "related", "geo_precision": "unlocated", "agencies": "",
+         "detained": 0, "confidence": "low"},
+    ]
+)  # fmt: skip
+SOURCES = pd.DataFrame(
+    [
+        ["EV1", "Provea", "2015-07-14", "Informe", "https://example.org/1", "«14 fallecidos»"],
+        ["EV1", "El Pitazo", "2015-07-15", "Nota", "https://example.org/2", "quote 2"],
+        ["EV2", "Efecto Cocuyo", "2015-08-01", "", "https://example.org/3", ""],
+        ["EV3", "RunRunes", "2016-03-03", "t", "https://example.org/4", "q"],
+    ],
+    columns=list(SOURCE_COLUMNS),
+).astype("str")
+
+
+def ids(frame: pd.DataFrame) -> list[str]:
+    return sorted(frame["incident_id"])
+
+
+# ---------------------------------------------------------------------- schema
+def test_init_schema_is_idempotent_and_records_migrations(dsn: str) -> None:
+    store = PostGISStore(dsn, seed=False)
+    assert store.schema_version() == 0
+    assert store.init_schema() == [1]
+    assert store.init_schema() == []
+    assert store.schema_version() == 1
+    with psycopg.connect(dsn) as connection:
+        indexes = {
+            row[0]: row[1]
+            for row in connection.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'zonas'"
+            )
+        }
+        geometry_columns = set(
+            connection.execute(
+                "SELECT f_table_name, type, srid FROM geometry_columns "
+                "WHERE f_table_schema = 'zonas'"
+            ).fetchall()
+        )
+    assert "USING gist (geom)" in indexes["incidents_geom_idx"]
+    assert "USING gin (agencies)" in indexes["incidents_agencies_idx"]
+    assert geometry_columns == {("incidents", "POINT", 4326), ("user_zones", "MULTIPOLYGON", 4326)}
+
+
+def test_a_store_without_schema_says_to_run_db_init(dsn: str) -> None:
+    with pytest.raises(PostGISError, match="zonas db init"):
+        PostGISStore(dsn).read_incidents()
+
+
+def test_an_unreachable_server_is_a_clear_error() -> None:
+    store = PostGISStore("postgresql://nobody@127.0.0.1:1/none", connect_timeout_s=2)
+    with pytest.raises(PostGISError, match="cannot connect to the store"):
+        store.read_incidents()
+
+
+def test_location_never_shows_the_password() -> None:
+    assert PostGISStore("postgresql://u:s3cret@h/db").location == "postgresql://u:***@h/db"
+    assert mask_password("host=h password=s3cret dbname=x") == "host=h password=*** dbname=x"
+
+
+# ---------------------------------------------------------------------- round trip
+def test_round_trip_keeps_values_and_canonical_dtypes(store: PostGISStore) -> None:
+    assert store.write_incidents(INCIDENTS, SOURCES) == WriteResult(inserted=3)
+    back = store.read_incidents()
+    assert list(back.columns) == list(INCIDENTS.columns)
+    assert dict(back.dtypes) == dict(empty_incidents().dtypes)
+    assert back.crs == INCIDENTS.crs
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(back.drop(columns="geometry")),
+        pd.DataFrame(INCIDENTS.drop(columns="geometry")),
+    )
+    assert back.geometry.iloc[0].equals(Point(-66.92, 10.48))
+    assert back.geometry.iloc[2] is None  # unlocated stays unlocated
+    assert pd.isna(back.loc[1, "civilians_killed_max"])  # unknown stays unknown, never 0
+    assert back.loc[2, "detained"] == 0
+    pd.testing.assert_frame_equal(store.read_sources(), SOURCES)
+    assert list(store.read_sources(["EV1"])["publisher"]) == ["Provea", "El Pitazo"]
+
+
+def test_rewrite_counts_unchanged_updated_and_replaces_sources(store: PostGISStore) -> None:
+    store.write_incidents(INCIDENTS, SOURCES)
+    version = store.content_version()
+    assert store.write_incidents(INCIDENTS, SOURCES) == WriteResult(unchanged=3)
+    assert store.content_version() == version
+    changed = INCIDENTS.iloc[[0]].copy()
+    changed["civilians_killed_max"] = pd.array([16], dtype="Int64")
+    changed["content_hash"] = "h-EV1-v2"
+    new_sources = SOURCES.iloc[[1]]
+    assert store.write_incidents(changed, new_sources) == WriteResult(updated=1)
+    assert store.read_incidents().loc[0, "civilians_killed_max"] == 16
+    assert list(store.read_sources(["EV1"])["publisher"]) == ["El Pitazo"]
+    assert store.content_version() != version
+    assert len(store.read_incidents()) == 3
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"civilians_injured": -1}, "civilians_injured_check"),
+        ({"civilians_killed_min": 9, "civilians_killed_max": 2}, "killed_range"),
+        ({"confidence": "certain"}, "confidence_check"),
+    ],
+)
+def test_a_row_breaking_a_constraint_writes_nothing(
+    store: PostGISStore, change: dict[str, Any], message: str
+) -> None:
+    bad = INCIDENTS.copy()
+    for column, value in change.items():
+        bad.loc[2, column] = value
+    with pytest.raises(StoreError, match=message):
+        store.write_incidents(bad, SOURCES)
+    assert store.read_incidents().empty
+    assert store.read_sources().empty
+
+
+def test_a_source_for_an_incident_outside_the_batch_is_refused(store: PostGISStore) -> None:
+    with pytest.raises(StoreError, match="not in the batch: EV3"):
+        store.write_incidents(INCIDENTS.iloc[:2], SOURCES)
+    assert store.read_incidents().empty
+
+
+# ---------------------------------------------------------------------- filters in SQL
+@pytest.mark.parametrize(
+    ("flt", "expected"),
+    [
+        (Filter(), ["EV1", "EV2", "EV3"]),
+        (Filter(date_from=date(2015, 7, 1), date_to=date(2015, 7, 31)), ["EV1", "EV2"]),
+        # EV2 is "July 2015" (month precision): not inside a single day of July
+        (Filter(date_from=date(2015, 7, 13), date_to=date(2015, 7, 13)), ["EV1"]),
+        (Filter(date_from=date(2015, 7, 2)), ["EV1", "EV3"]),
+        (Filter(agencies=("CICPC",)), ["EV1"]),
+        (Filter(agencies=("GNB", "PNB")), ["EV1", "EV2"]),
+        (Filter(operations=("OLP",)), ["EV1", "EV2"]),
+        (Filter(states=("VE-M",)), ["EV2"]),
+        (Filter(municipalities=("VE0101", "VE1501")), ["EV1", "EV2"]),
+        (Filter(zones=("cota-905",)), ["EV1"]),
+        (Filter(min_confidence="medium"), ["EV1", "EV2"]),
+        (Filter(min_confidence="high"), ["EV1"]),
+        (Filter(include_low_precision=False), ["EV1"]),
+        (Filter(agencies=("GNB",), states=("VE-A",)), []),
+    ],
+)
+def test_filters_run_in_sql_with_the_same_answer_as_filter_mask(
+    store: PostGISStore, flt: Filter, expected: list[str]
+) -> None:
+    store.write_incidents(INCIDENTS, SOURCES)
+    assert ids(store.read_incidents(flt)) == expected
+    assert ids(flt.apply(INCIDENTS)) == expected
+
+
+# ---------------------------------------------------------------------- user zones
+def test_user_zones_round_trip_and_replace_by_id(store: PostGISStore) -> None:
+    square = Polygon([(-67, 10), (-66.9, 10), (-66.9, 10.1), (-67, 10.1)])
+    zones = gpd.GeoDataFrame(
+        [["mi-barrio", "Mi barrio", "peace_zone", "polygon", "user", float("nan"), "", "",
+          "2016-01-01", "", "drawn by hand", "", True, square]],
+        columns=ZONE_COLUMNS, geometry="geometry", crs="EPSG:4326",
+    )  # fmt: skip
+    assert store.write_user_zones(zones) == 1
+    renamed = zones.assign(name="Mi barrio (2)")
+    assert store.write_user_zones(renamed) == 1
+    back = store.read_user_zones()
+    assert list(back.columns) == ZONE_COLUMNS
+    assert list(back["name"]) == ["Mi barrio (2)"]
+    assert back.geometry.iloc[0].equals(square)  # same shape, stored as MultiPolygon
+    assert pd.isna(back.loc[0, "radius_m"])
+    assert back["user_defined"].dtype == bool
+
+
+# ---------------------------------------------------------------------- least privilege
+def test_the_reader_role_reads_but_cannot_write(
+    postgis_server: PostgresServer, store: PostGISStore, dsn: str
+) -> None:
+    store.write_incidents(INCIDENTS, SOURCES)
+    store.init_schema(create_roles=True)
+    database = postgis_server.database
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        for login, group in (("dashboard", READER_ROLE), ("importer", WRITER_ROLE)):
+            connection.execute(f"DROP ROLE IF EXISTS {login}")
+            connection.execute(f"CREATE ROLE {login} LOGIN PASSWORD 'pw' IN ROLE {group}")
+    reader = PostGISStore(postgis_server.dsn_for("dashboard", "pw", database=database))
+    writer = PostGISStore(postgis_server.dsn_for("importer", "pw", database=database))
+    assert ids(reader.read_incidents()) == ["EV1", "EV2", "EV3"]
+    assert len(reader.read_sources()) == 4
+    changed = INCIDENTS.iloc[[0]].assign(content_hash="h-new")
+    for batch in (INCIDENTS.iloc[[0]], changed):  # unchanged or not: a clear refusal
+        with pytest.raises(ReadOnlyStoreError, match=f"dashboard may read.*{WRITER_ROLE}"):
+            reader.write_incidents(batch, SOURCES.iloc[:2])
+    assert reader.read_incidents().loc[0, "content_hash"] == "h-EV1"
+    assert writer.write_incidents(changed, SOURCES.iloc[:2]) == WriteResult(updated=1)
