@@ -22,6 +22,7 @@ import shapely
 from shapely import wkt as shapely_wkt
 
 from geo.config import data_dir
+from geo.i18n import _
 
 CRS: Final = "EPSG:4326"
 Level = Literal["state", "municipality", "parish", "zone"]
@@ -129,7 +130,9 @@ def admin_level_of(code: str) -> Level:
             return "municipality"
         if len(code) == 8:
             return "parish"
-    msg = f"{code!r} is not an ISO 3166-2 state code (VE-D) nor an INE P-code (VE1508, VE010110)"
+    msg = _(
+        "{code!r} is not an ISO 3166-2 state code (VE-D) nor an INE P-code (VE1508, VE010110)"
+    ).format(code=code)
     raise ValueError(msg)
 
 
@@ -157,10 +160,11 @@ def union_of_admin_units(
         frame, column = tables[admin_level_of(code)]
         match = frame.loc[frame[column] == code, "geometry"]
         if match.empty:
-            msg = f"admin unit {code!r} is not in the shipped boundaries"
+            msg = _("admin unit {code!r} is not in the shipped boundaries").format(code=code)
             raise KeyError(msg)
         parts.extend(match)
-    return shapely.make_valid(shapely.union_all(parts))
+    union: shapely.Geometry = shapely.make_valid(shapely.union_all(parts))
+    return union
 
 
 def buffer_in_metres(geometry: shapely.Geometry, radius_m: float) -> shapely.Geometry:
@@ -173,7 +177,8 @@ def buffer_in_metres(geometry: shapely.Geometry, radius_m: float) -> shapely.Geo
     series = gpd.GeoSeries([geometry], crs=CRS)
     utm = series.estimate_utm_crs()
     buffered = series.to_crs(utm).buffer(radius_m, quad_segs=16).to_crs(CRS)
-    return buffered.iloc[0]
+    result: shapely.Geometry = buffered.iloc[0]
+    return result
 
 
 def build_zones(
@@ -200,7 +205,9 @@ def build_zones(
         if kind == "buffer":
             radius = float(row["radius_m"])
             if not radius > 0:
-                msg = f"zone {row['zone_id']}: radius_m must be positive, got {row['radius_m']!r}"
+                msg = _("zone {zone_id}: radius_m must be positive, got {radius!r}").format(
+                    zone_id=row["zone_id"], radius=row["radius_m"]
+                )
                 raise ValueError(msg)
             geometry = buffer_in_metres(shapely_wkt.loads(row["wkt"]), radius)
         elif kind == "admin_union":
@@ -209,7 +216,9 @@ def build_zones(
                 codes, states=states, municipalities=municipalities, parishes=parishes
             )
         else:
-            msg = f"zone {row['zone_id']}: unknown definition {kind!r} (buffer or admin_union)"
+            msg = _("zone {zone_id}: unknown definition {kind!r} (buffer or admin_union)").format(
+                zone_id=row["zone_id"], kind=kind
+            )
             raise ValueError(msg)
         rows.append(
             {
