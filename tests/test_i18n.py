@@ -131,6 +131,8 @@ def _fields(text: str) -> set[str]:
 def test_translations_keep_the_placeholders(lang: str) -> None:
     wrong = []
     for message in _entries(_read(CATALOGS[lang])):
+        if message.fuzzy:  # a guess, not used; reported by the test above
+            continue
         ids = list(message.id) if isinstance(message.id, tuple) else [message.id]
         wanted = set().union(*(_fields(i) for i in ids))
         for form in filter(None, _forms(message)):  # empty ones: see the test above
