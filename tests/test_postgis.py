@@ -7,6 +7,12 @@ are worked out by hand in the parametrize tables.
 
 from __future__ import annotations
 
+import json
+import pickle
+import signal
+import subprocess
+import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,6 +28,7 @@ from geo.filters import Filter
 from geo.geodata import ZONE_COLUMNS
 from geo.incidents import SOURCE_COLUMNS, date_end_for, empty_incidents
 from geo.postgis import (
+    _WRITE_LOCK_KEY,
     READER_ROLE,
     WRITER_ROLE,
     PostGISError,
@@ -283,3 +290,123 @@ def test_the_reader_role_reads_but_cannot_write(
             reader.write_incidents(batch, SOURCES.iloc[:2])
     assert reader.read_incidents().loc[0, "content_hash"] == "h-EV1"
     assert writer.write_incidents(changed, SOURCES.iloc[:2]) == WriteResult(updated=1)
+
+
+# ---------------------------------------------------------------------- concurrency
+WRITER_SCRIPT = """
+import dataclasses, json, pickle, sys
+from geo.postgis import PostGISStore
+with open(sys.argv[2], "rb") as handle:
+    incidents, sources = pickle.load(handle)
+result = PostGISStore(sys.argv[1], seed=False).write_incidents(incidents, sources)
+print(json.dumps(dataclasses.asdict(result)))
+"""
+
+
+def numbered_batch(start: int, stop: int) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Incidents N{start}..N{stop-1} (copies of EV1), one source each."""
+    count = stop - start
+    frame = INCIDENTS.iloc[[0] * count].reset_index(drop=True)
+    numbers = [f"N{n:06d}" for n in range(start, stop)]
+    frame["incident_id"] = pd.array(numbers, dtype="str")
+    frame["content_hash"] = pd.array([f"h-{n}" for n in numbers], dtype="str")
+    sources = SOURCES.iloc[[0] * count].reset_index(drop=True)
+    sources["incident_id"] = pd.array(numbers, dtype="str")
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326"), sources
+
+
+def start_writer(dsn: str, batch: tuple[gpd.GeoDataFrame, pd.DataFrame], path: Path) -> Any:
+    with path.open("wb") as handle:
+        pickle.dump(batch, handle)
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER_SCRIPT, dsn, str(path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+    )  # fmt: skip
+
+
+def wait_for(condition: Any, *, timeout_s: float = 60, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def waiting_writers(dsn: str) -> list[int]:
+    """Backend pids of zonas connections waiting for a lock."""
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = 'zonas' "
+            "AND wait_event_type = 'Lock'"
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+@pytest.mark.slow
+def test_two_importers_at_once_lose_nothing_and_duplicate_nothing(
+    store: PostGISStore, dsn: str, tmp_path: Path
+) -> None:
+    # Hold the writers' lock so that both importers are provably waiting at the same time.
+    with psycopg.connect(dsn, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (_WRITE_LOCK_KEY,))
+        first = start_writer(dsn, numbered_batch(0, 1500), tmp_path / "a.pickle")
+        second = start_writer(dsn, numbered_batch(1000, 2500), tmp_path / "b.pickle")
+        wait_for(lambda: len(waiting_writers(dsn)) == 2, what="both importers to queue")
+        assert store.read_incidents().empty  # readers are not blocked by queued writers
+        holder.execute("SELECT pg_advisory_unlock(%s)", (_WRITE_LOCK_KEY,))
+    results = []
+    for process in (first, second):
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        results.append(WriteResult(**json.loads(out)))
+    # Whichever ran second found the 500 shared ids already there, unchanged.
+    assert sorted(results, key=lambda r: r.unchanged) == [
+        WriteResult(inserted=1500),
+        WriteResult(inserted=1000, unchanged=500),
+    ]
+    back = store.read_incidents()
+    assert len(back) == 2500
+    assert back["incident_id"].is_unique
+    sources = store.read_sources()
+    assert len(sources) == 2500
+    assert sorted(sources["incident_id"]) == sorted(back["incident_id"])
+
+
+@pytest.mark.slow
+def test_a_killed_import_leaves_no_partial_rows_and_never_blocks_readers(
+    store: PostGISStore, dsn: str, tmp_path: Path
+) -> None:
+    store.write_incidents(INCIDENTS, SOURCES)
+    before = store.content_version()
+    new, new_sources = numbered_batch(0, 1000)
+    changed_ev3 = INCIDENTS.iloc[[2]].assign(content_hash="h-EV3-v2", notes="edited")
+    batch = pd.concat([new, changed_ev3], ignore_index=True)
+    sources = pd.concat([new_sources, SOURCES.iloc[[3]]], ignore_index=True)
+    with psycopg.connect(dsn) as blocker:
+        # Lock EV3's row: the import inserts its 1000 new rows, then waits on EV3.
+        blocker.execute("SELECT 1 FROM zonas.incidents WHERE incident_id = 'EV3' FOR UPDATE")
+        writer = start_writer(dsn, (gpd.GeoDataFrame(batch), sources), tmp_path / "k.pickle")
+        wait_for(lambda: len(waiting_writers(dsn)) == 1, what="the import to reach EV3")
+        (backend,) = waiting_writers(dsn)
+        with psycopg.connect(dsn, autocommit=True) as peek:
+            waiting_in = peek.execute(
+                "SELECT query FROM pg_stat_activity WHERE pid = %s", (backend,)
+            ).fetchone()
+        assert waiting_in is not None
+        assert "INSERT INTO zonas.incidents" in waiting_in[0]  # new rows already inserted
+        started = time.monotonic()
+        assert ids(store.read_incidents()) == ["EV1", "EV2", "EV3"]
+        assert time.monotonic() - started < 5
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=30)
+        blocker.rollback()
+    wait_for(lambda: backend not in _backends(dsn), what="the killed import's session to end")
+    assert ids(store.read_incidents()) == ["EV1", "EV2", "EV3"]
+    assert store.read_incidents().loc[2, "notes"] == ""
+    assert len(store.read_sources()) == 4
+    assert store.content_version() == before
+
+
+def _backends(dsn: str) -> set[int]:
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        return {row[0] for row in connection.execute("SELECT pid FROM pg_stat_activity")}
