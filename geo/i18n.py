@@ -8,10 +8,13 @@ catalogs are standard gettext files, domain ``zonas``::
     geo/locale/es/LC_MESSAGES/zonas.po      Spanish
     geo/locale/en/LC_MESSAGES/zonas.po      English (msgstr = the English text)
 
-Only the ``.po`` files are committed. At first use in a process each catalog is compiled
-with Babel: from ``zonas.mo`` next to the ``.po`` when that file exists and is not older
-than the ``.po`` (``scripts/update-translations.sh`` writes it), otherwise in memory
-from the ``.po`` (a fresh clone needs no build step). Refresh the catalogs with
+Only the ``.po`` files are committed; a fresh clone needs no build step. At first use in a
+process each catalog is loaded from a compiled ``.mo``: ``zonas.mo`` next to the ``.po``
+when it is not older than the ``.po`` (``scripts/update-translations.sh`` writes it; not
+committed), else a copy in the user cache (``$XDG_CACHE_HOME`` or ``~/.cache``, then
+``zonas/locale/``) named after the SHA-256 of the ``.po`` so it can never be stale, else
+Babel compiles the ``.po`` (about 0.2 s) and saves that copy (silently skipped when the
+cache is not writable). Fuzzy entries are never used. Refresh the catalogs with
 ``bash scripts/update-translations.sh`` (extract → update → compile).
 
 The active language lives in a :class:`contextvars.ContextVar`, so every thread (every
@@ -30,8 +33,10 @@ from __future__ import annotations
 import contextvars
 import functools
 import gettext
+import hashlib
 import io
 import os
+import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -88,8 +93,11 @@ def normalize_language(value: object) -> str | None:
     ``"en-GB"``, ``"es_VE.UTF-8"``, ``"es-419"``. Anything else (``"fr"``, ``"C"``,
     ``""``, non-strings) gives ``None``.
     """
-    if not isinstance(value, str):
-        return None
+    return _normalize_text(value) if isinstance(value, str) else None
+
+
+@functools.lru_cache(maxsize=256)
+def _normalize_text(value: str) -> str | None:
     primary = value.strip().lower().replace("_", "-").split(".")[0].split("@")[0]
     primary = primary.split("-")[0]
     return primary if primary in LANGUAGES else None
@@ -231,24 +239,60 @@ def _catalog_path(lang: str, suffix: str) -> Path:
     return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}{suffix}"
 
 
-@functools.cache
-def _translations(lang: str) -> gettext.NullTranslations:
-    """Return the compiled catalog of ``lang`` (compiled once per process)."""
-    po, mo = _catalog_path(lang, ".po"), _catalog_path(lang, ".mo")
-    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
-        with mo.open("rb") as handle:
-            return gettext.GNUTranslations(handle)
-    if not po.exists():
-        return gettext.NullTranslations()
+def _cache_dir() -> Path | None:
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:  # no home directory
+            return None
+    return Path(base) / "zonas" / "locale"
+
+
+def _compile_po(data: bytes, lang: str) -> bytes:
+    """Compile ``.po`` bytes to ``.mo`` bytes with Babel (fuzzy entries left out, as msgfmt)."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    with po.open("rb") as handle:
-        catalog = read_po(handle, locale=lang, domain=DOMAIN)
+    catalog = read_po(io.BytesIO(data), locale=lang, domain=DOMAIN)
     buffer = io.BytesIO()
-    write_mo(buffer, catalog)  # fuzzy entries are left out, as msgfmt does
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
+    write_mo(buffer, catalog)
+    return buffer.getvalue()
+
+
+def _save_quietly(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically; a cache that cannot be written is skipped."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
+            tmp.write(data)
+        os.replace(tmp.name, path)
+    except OSError:
+        return
+
+
+@functools.cache
+def _translations(lang: str) -> gettext.NullTranslations:
+    """Return the compiled catalog of ``lang`` (loaded once per process)."""
+    po, mo = _catalog_path(lang, ".po"), _catalog_path(lang, ".mo")
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        return gettext.GNUTranslations(io.BytesIO(mo.read_bytes()))
+    if not po.exists():
+        return gettext.NullTranslations()
+    data = po.read_bytes()
+    cache = _cache_dir()
+    cached = None
+    if cache is not None:
+        digest = hashlib.sha256(data).hexdigest()[:20]
+        cached = cache / f"{DOMAIN}-{lang}-{digest}.mo"
+        try:
+            return gettext.GNUTranslations(io.BytesIO(cached.read_bytes()))
+        except OSError:  # not cached yet, or unreadable: compile again
+            pass
+    compiled = _compile_po(data, lang)
+    if cached is not None:
+        _save_quietly(cached, compiled)
+    return gettext.GNUTranslations(io.BytesIO(compiled))
 
 
 def _translate(message: str, lang: str | None) -> str:

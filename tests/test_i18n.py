@@ -14,6 +14,7 @@ import string
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -201,10 +202,11 @@ def _write_catalog(path: Path, text: str, *, mo: bool) -> None:
 
 
 @pytest.fixture
-def tmp_locale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+def tmp_locale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path / "locale")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     i18n._translations.cache_clear()
-    yield tmp_path / "es" / "LC_MESSAGES"
+    yield tmp_path / "locale" / "es" / "LC_MESSAGES"
     i18n._translations.cache_clear()
 
 
@@ -224,6 +226,34 @@ def test_catalog_loading(tmp_locale: Path, files: dict[str, int], expected: str)
         os.utime(path, (mtime, mtime))
     with use_language("es"):
         assert _("all dates") == expected
+
+
+def _load_es() -> str:
+    i18n._translations.cache_clear()  # a new process
+    with use_language("es"):
+        return _("all dates")
+
+
+def test_compiled_po_is_cached_by_content(tmp_locale: Path, tmp_path: Path) -> None:
+    po = tmp_locale / "zonas.po"
+    _write_catalog(po, "primera versión", mo=False)
+    assert _load_es() == "primera versión"
+    (cached,) = (tmp_path / "cache" / "zonas" / "locale").glob("zonas-es-*.mo")
+    _write_catalog(cached, "desde la caché", mo=True)
+    assert _load_es() == "desde la caché"  # the cached copy is what a new process loads
+    _write_catalog(po, "segunda versión", mo=False)
+    assert _load_es() == "segunda versión"  # an edited .po is never hidden by the cache
+    assert len(list(cached.parent.glob("zonas-es-*.mo"))) == 2
+
+
+def test_unwritable_cache_still_translates(
+    tmp_locale: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    _write_catalog(tmp_locale / "zonas.po", "sin caché", mo=False)
+    assert _load_es() == "sin caché"
 
 
 def test_fuzzy_entries_are_not_used(tmp_locale: Path) -> None:
@@ -376,17 +406,17 @@ def test_cli_speaks_the_language_of_the_environment(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setenv("COLUMNS", "100")
     env = {k: v for k, v in os.environ.items() if k not in {"ZONAS_LANG", "LC_ALL", "LANGUAGE"}}
-    helps = {}
-    for lang, posix in (("es", "es_VE.UTF-8"), ("en", "en_US.UTF-8")):
-        done = subprocess.run(
-            [sys.executable, "-m", "geo", "--help"],
-            env={**env, "LANG": posix, "LC_MESSAGES": posix},
-            capture_output=True, text=True, check=True, cwd=REPO,
-        )  # fmt: skip
-        with use_language(lang):
-            assert done.stdout == build_parser().format_help()
-        helps[lang] = done.stdout
-    assert helps["es"] != helps["en"]
+    done = subprocess.run(
+        [sys.executable, "-m", "geo", "--help"],
+        env={**env, "LANG": "es_VE.UTF-8", "LC_MESSAGES": "es_VE.UTF-8"},
+        capture_output=True, text=True, check=True, cwd=REPO,
+    )  # fmt: skip
+    with use_language("es"):
+        spanish = build_parser().format_help()
+    with use_language("en"):
+        english = build_parser().format_help()
+    assert done.stdout == spanish
+    assert spanish != english
 
 
 # ---------------------------------------------------------------------- formatting
