@@ -152,6 +152,77 @@ def _add_zones(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     importing.set_defaults(func=_cmd_zones_import)
 
 
+# ---------------------------------------------------------------------- export
+def _parse_bbox(text: str) -> tuple[float, float, float, float]:
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 4:
+        raise argparse.ArgumentTypeError(
+            _("{text!r} is not MIN_LON,MIN_LAT,MAX_LON,MAX_LAT").format(text=text)
+        )
+    return (values[0], values[1], values[2], values[3])
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from geo.export import ExportError, ExportView, render_export
+    from geo.store import open_store
+
+    view = ExportView(
+        flt=filter_from_args(args),
+        level=args.level,
+        measure=args.measure,
+        title=args.title,
+        bbox=args.bbox,
+        lang=args.lang,
+    )
+    try:
+        data = render_export(open_store(args.store), args.format, view, dpi=args.dpi)
+    except ExportError as error:
+        print(_("error: {error}").format(error=error), file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    print(_("wrote {path} ({size} bytes)").format(path=out, size=len(data)))
+    return 0
+
+
+def _add_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from geo.export import DEFAULT_DPI, FORMATS
+    from geo.geodata import LEVELS
+
+    parser = sub.add_parser(
+        "export",
+        help=_("export the map (PNG, SVG, PDF, report, HTML) or the incidents (CSV, GeoJSON)"),
+    )
+    parser.add_argument("--format", required=True, choices=FORMATS, help=_("what to write"))
+    parser.add_argument("--out", required=True, metavar="FILE", help=_("output file"))
+    parser.add_argument(
+        "--level", choices=LEVELS, default="municipality", help=_("aggregation level of the map")
+    )
+    parser.add_argument(
+        "--measure", default="incidents",
+        help=_("mapped measure: incidents, civilians_killed, civilians_injured, "
+               "officers_killed, detained"),
+    )  # fmt: skip
+    parser.add_argument("--title", help=_("title printed on the map (default: measure by level)"))
+    parser.add_argument(
+        "--dpi", type=int, default=DEFAULT_DPI, help=_("PNG resolution (default: 200)")
+    )
+    parser.add_argument(
+        "--bbox", type=_parse_bbox, metavar="MIN_LON,MIN_LAT,MAX_LON,MAX_LAT",
+        help=_("map extent in degrees (default: the selected areas, or the whole country)"),
+    )  # fmt: skip
+    parser.add_argument("--lang", choices=["es", "en"], help=_("language of the export text"))
+    add_filter_options(parser)
+    add_store_option(parser)
+    parser.set_defaults(func=_cmd_export)
+
+
 # ---------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``zonas`` argument parser."""
