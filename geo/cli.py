@@ -232,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     _add_zones(sub)
+    _add_export(sub)
     return parser
 
 
