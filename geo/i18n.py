@@ -380,13 +380,19 @@ def format_range(
     *,
     lang: str | None = None,
     compact: bool = False,
+    at_least: bool = False,
 ) -> str:
     """Format a contested count kept as a range (never averaged).
 
     ``(14, 16)`` → ``"14–16"``; ``(14, 14)`` → ``"14"``; ``(14, None)`` → ``"at least 14"``
     / ``"al menos 14"`` (``"≥ 14"`` when ``compact``); ``(None, 16)`` → ``"at most 16"`` /
     ``"hasta 16"`` (``"≤ 16"``); both missing → ``"unknown"`` / ``"sin dato"`` (``"?"``).
-    NaN and ``pandas.NA`` count as missing. Numbers use :func:`format_number`.
+    NaN and ``pandas.NA`` count as missing. Numbers use :func:`format_number`
+    (``"1.234–1.500"`` / ``"1,234–1,500"``).
+
+    ``at_least=True`` says the maximum is itself a lower bound (a source reported "at
+    least 16"): ``(14, 14)`` → ``"at least 14"`` (``"≥ 14"``); ``(14, 16)`` →
+    ``"14–16 or more"`` / ``"14–16 o más"`` (``"14–16+"``).
 
     Raises
     ------
@@ -395,17 +401,8 @@ def format_range(
     """
     low = None if lo is None or _is_missing(lo) else lo
     high = None if hi is None or _is_missing(hi) else hi
-    if low is None:
-        if high is None:
-            if compact:
-                return "?"
-            with use_language(lang or get_language()):
-                return pgettext("count", "unknown")
-        shown = format_number(high, lang=lang)
-        return f"≤ {shown}" if compact else _translate(N_("at most {n}"), lang).format(n=shown)
-    if high is None:
-        shown = format_number(low, lang=lang)
-        return f"≥ {shown}" if compact else _translate(N_("at least {n}"), lang).format(n=shown)
+    if low is None or high is None or (at_least and low == high):
+        return _open_range(low, high, lang=lang, compact=compact)
     if low > high:
         raise ValueError(
             _translate(N_("range minimum {lo} is greater than its maximum {hi}"), lang).format(
@@ -414,7 +411,24 @@ def format_range(
         )
     if low == high:
         return format_number(low, lang=lang)
-    return f"{format_number(low, lang=lang)}–{format_number(high, lang=lang)}"
+    shown = f"{format_number(low, lang=lang)}–{format_number(high, lang=lang)}"
+    if not at_least:
+        return shown
+    return f"{shown}+" if compact else _translate(N_("{range} or more"), lang).format(range=shown)
+
+
+def _open_range(low: float | None, high: float | None, *, lang: str | None, compact: bool) -> str:
+    """The ranges of :func:`format_range` with a missing end (``low`` given: at least)."""
+    if low is not None:
+        shown = format_number(low, lang=lang)
+        return f"≥ {shown}" if compact else _translate(N_("at least {n}"), lang).format(n=shown)
+    if high is not None:
+        shown = format_number(high, lang=lang)
+        return f"≤ {shown}" if compact else _translate(N_("at most {n}"), lang).format(n=shown)
+    if compact:
+        return "?"
+    with use_language(lang or get_language()):
+        return pgettext("count", "unknown")
 
 
 def format_date(

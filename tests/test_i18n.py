@@ -491,6 +491,22 @@ def test_format_range(lo: float, hi: float, es: str, en: str, compact: str | Non
         assert format_range(lo, hi, lang="en", compact=True) == compact
 
 
+@pytest.mark.parametrize(
+    ("lo", "hi", "es", "en", "compact"),
+    [
+        (14, 14, "al menos 14", "at least 14", "≥ 14"),
+        (14, 16, "14–16 o más", "14–16 or more", "14–16+"),
+        (14, None, "al menos 14", "at least 14", "≥ 14"),
+    ],
+)
+def test_format_range_with_an_open_maximum(
+    lo: float, hi: float | None, es: str, en: str, compact: str
+) -> None:
+    assert format_range(lo, hi, lang="es", at_least=True) == es
+    assert format_range(lo, hi, lang="en", at_least=True) == en
+    assert format_range(lo, hi, lang="es", at_least=True, compact=True) == compact
+
+
 def test_format_range_refuses_an_inverted_range() -> None:
     with pytest.raises(ValueError, match=r"16.*14"):
         format_range(16, 14)
