@@ -18,7 +18,8 @@ POT="$LOCALE/zonas.pot"
 
 echo "==> extract → $POT"
 "$PY" -m babel.messages.frontend --quiet extract -F babel.cfg --no-default-keywords -k _ \
-    --project zonas --copyright-holder "zonas contributors" --width 100 \
+    --project zonas --version "$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)" \
+    --copyright-holder "zonas contributors" --width 100 \
     --sort-by-file -o "$POT" .
 
 for lang in es en; do
