@@ -167,6 +167,16 @@ def union_of_admin_units(
     return union
 
 
+def utm_epsg(lon: float, lat: float) -> int:
+    """Return the EPSG code of the WGS 84 / UTM zone containing a lon/lat point (degrees).
+
+    Venezuela spans zones 18N-21N (``utm_epsg(-66.9, 10.5)`` is 32619, UTM 19N, the zone
+    of REGVEN / UTM 19N, EPSG:2202). Computed, not looked up: fast and offline.
+    """
+    zone = min(int((lon + 180.0) // 6.0) + 1, 60)
+    return (32600 if lat >= 0 else 32700) + zone
+
+
 def buffer_in_metres(geometry: shapely.Geometry, radius_m: float) -> shapely.Geometry:
     """Buffer a lon/lat geometry by ``radius_m`` metres in its local UTM zone.
 
@@ -175,7 +185,8 @@ def buffer_in_metres(geometry: shapely.Geometry, radius_m: float) -> shapely.Geo
     EPSG:4326.
     """
     series = gpd.GeoSeries([geometry], crs=CRS)
-    utm = series.estimate_utm_crs()
+    centre = shapely.centroid(geometry)
+    utm = utm_epsg(shapely.get_x(centre), shapely.get_y(centre))
     buffered = series.to_crs(utm).buffer(radius_m, quad_segs=16).to_crs(CRS)
     result: shapely.Geometry = buffered.iloc[0]
     return result

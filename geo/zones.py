@@ -125,6 +125,7 @@ def validate_user_zones(
     *,
     reserved_ids: Collection[str] | None = None,
     country: shapely.Geometry | None = None,
+    tolerance_deg: float = COUNTRY_TOLERANCE_DEG,
 ) -> tuple[gpd.GeoDataFrame, list[ZoneProblem]]:
     """Read a user zone file, keep its valid features and explain the others.
 
@@ -135,8 +136,10 @@ def validate_user_zones(
     reserved_ids
         Ids the file may not use (default: the shipped zone ids).
     country
-        The area zones must lie in, EPSG:4326 (default: the union of the shipped states,
-        with :data:`COUNTRY_TOLERANCE_DEG` of slack).
+        The area zones must lie in, EPSG:4326 (default: the union of the shipped states).
+    tolerance_deg
+        How far (degrees) a zone's vertices may lie outside ``country`` (the shipped
+        coastline and borders are simplified).
 
     Returns
     -------
@@ -166,7 +169,7 @@ def validate_user_zones(
             reasons.append(_("has no name; add a 'name' property"))
         roles, role_reasons = _roles(frame["roles"].iloc[index] if "roles" in frame else None)
         reasons.extend(role_reasons)
-        reasons.extend(_geometry_reasons(geometry, country))
+        reasons.extend(_geometry_reasons(geometry, country, tolerance_deg))
         if reasons:
             problems.extend(ZoneProblem(index, zone_id, name, reason) for reason in reasons)
             continue
@@ -232,11 +235,12 @@ def import_user_zones(
 
 
 @cache
-def venezuela_outline(tolerance_deg: float = COUNTRY_TOLERANCE_DEG) -> shapely.Geometry:
-    """Return the union of the shipped states grown by ``tolerance_deg`` (EPSG:4326),
-    prepared for fast containment tests."""
+def venezuela_outline() -> shapely.Geometry:
+    """Return the union of the shipped states (EPSG:4326), prepared for fast tests."""
     states = geodata.load_states().geometry.to_numpy()
-    outline = shapely.buffer(shapely.union_all(states), tolerance_deg, quad_segs=4)
+    outline = shapely.coverage_union_all(states)  # states tile the country: fast path
+    if not shapely.is_valid(outline):
+        outline = shapely.union_all(states)
     shapely.prepare(outline)
     return outline
 
@@ -368,21 +372,34 @@ def _roles(value: object) -> tuple[str, list[str]]:
     return ";".join(dict.fromkeys(roles)), []
 
 
-def _geometry_reasons(geometry: shapely.Geometry | None, country: shapely.Geometry) -> list[str]:
-    """Return why ``geometry`` cannot be a zone (empty list: it can)."""
+def _geometry_reasons(
+    geometry: shapely.Geometry | None, country: shapely.Geometry, tolerance_deg: float
+) -> list[str]:
+    """Return why ``geometry`` cannot be a zone (empty list: it can): not a valid lon/lat
+    polygon, or not inside ``country`` (vertices may stray ``tolerance_deg`` outside)."""
     shape_reason = _shape_reason(geometry)
     if shape_reason:
         return [shape_reason]
     assert geometry is not None  # checked by _shape_reason
-    if not shapely.intersects(country, geometry):
+    if shapely.contains(country, geometry):
+        return []
+    if not shapely.dwithin(country, geometry, tolerance_deg):
         point = shapely.point_on_surface(geometry)
         return [
             _("lies outside Venezuela (around lon {lon:.4f}, lat {lat:.4f})").format(
                 lon=shapely.get_x(point), lat=shapely.get_y(point)
             )
         ]
-    if not shapely.contains(country, geometry):
-        return [_("extends beyond Venezuela's borders or coast; clip it to the country")]
+    coordinates = shapely.get_coordinates(geometry)
+    near = shapely.dwithin(country, shapely.points(coordinates), tolerance_deg)
+    if not np.all(near):
+        lon, lat = coordinates[np.flatnonzero(~near)[0]]
+        return [
+            _(
+                "extends beyond Venezuela's borders or coast (e.g. at lon {lon:.4f}, "
+                "lat {lat:.4f}); clip it to the country"
+            ).format(lon=lon, lat=lat)
+        ]
     return []
 
 
