@@ -10,6 +10,7 @@ import ast
 import functools
 import math
 import os
+import re
 import string
 import subprocess
 import sys
@@ -190,6 +191,100 @@ def test_import_time_scan_finds_constants_and_defaults() -> None:
         "class C:\n    label = ngettext('a', 'b', 2)\n    def m(self):\n        return _('w')\n"
     )
     assert _module_level_calls(ast.parse(source)) == [1, 2, 5]
+
+
+_STREAMLIT_SHOWN = frozenset({
+    "title", "header", "subheader", "caption", "text", "markdown", "write", "info", "warning",
+    "error", "success", "toast", "button", "checkbox", "toggle", "radio", "selectbox",
+    "multiselect", "slider", "select_slider", "date_input", "time_input", "text_input",
+    "text_area", "number_input", "file_uploader", "color_picker", "pills", "segmented_control",
+    "download_button", "link_button", "page_link", "form_submit_button", "expander", "tabs",
+    "metric", "popover", "spinner", "status", "dialog",
+})  # fmt: skip
+_PLOT_SHOWN = frozenset({"set_title", "set_xlabel", "set_ylabel", "suptitle", "annotate"})
+_SHOWN_KEYWORDS = frozenset({"label", "help", "placeholder", "caption", "title", "description"})
+
+
+def _untranslated_literals(source: str, *, streamlit: bool) -> list[tuple[int, str]]:
+    """Literal English shown to people without ``_()``: Streamlit labels (``streamlit``
+    files only), plot titles, ``help=``/``label=``/``description=`` texts, ``print`` and
+    ``raise`` messages.
+
+    A line can opt out with a ``# untranslated`` comment (say why).
+    """
+    lines = source.splitlines()
+    found: list[tuple[int, str]] = []
+
+    def texts(node: ast.AST) -> Iterator[tuple[int, str]]:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            yield node.lineno, node.value
+        elif isinstance(node, ast.JoinedStr):  # an f-string: its literal parts
+            parts = [v.value for v in node.values if isinstance(v, ast.Constant)]
+            yield node.lineno, "".join(str(part) for part in parts)
+        elif isinstance(node, ast.List | ast.Tuple):
+            for element in node.elts:
+                yield from texts(element)
+
+    for node in ast.walk(ast.parse(source)):
+        shown: list[ast.AST] = []
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            shown += node.exc.args[:1]
+        if isinstance(node, ast.Call) and not any(
+            k.arg == "unsafe_allow_html" for k in node.keywords
+        ):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in _PLOT_SHOWN or name == "print" or (streamlit and name in _STREAMLIT_SHOWN):
+                shown += node.args[:1]
+            if name == "text" and len(node.args) >= 3:  # matplotlib ax.text(x, y, s)
+                shown.append(node.args[2])
+            shown += [k.value for k in node.keywords if k.arg in _SHOWN_KEYWORDS]
+        for part in shown:
+            for line, text in texts(part):
+                if re.search(r"[A-Za-z]{3}", text) and "# untranslated" not in lines[line - 1]:
+                    found.append((line, text))
+    return sorted(found)
+
+
+def test_shown_literals_go_through_gettext() -> None:
+    files = [REPO / "app.py"] + [
+        path for folder in ("geo", "pages", "ui") for path in sorted((REPO / folder).rglob("*.py"))
+    ]
+    found = [
+        f"{path.relative_to(REPO)}:{line}: {text!r}"
+        for path in files
+        if path.exists()
+        for line, text in _untranslated_literals(
+            path.read_text(encoding="utf-8"), streamlit=path.relative_to(REPO).parts[0] != "geo"
+        )
+    ]
+    assert not found, "user-visible text without _() (wrap it, or mark '# untranslated'):\n" + (
+        "\n".join(found)
+    )
+
+
+def test_shown_literal_scan_finds_what_a_user_would_read() -> None:
+    source = (
+        'st.header("Incidents")\n'
+        'st.header(_("Incidents"))\n'
+        'col.selectbox("Agency", options)\n'
+        'st.slider(label="Year")\n'
+        'ax.text(0.5, 0.5, "No data")\n'
+        'ax.set_title(f"Killed in {year}")\n'
+        'raise ValueError(f"bad value {x!r}")\n'
+        'raise ValueError(_("bad value {x!r}").format(x=x))\n'
+        'print("done")\n'
+        'st.markdown("<style>p {color: red}</style>", unsafe_allow_html=True)\n'
+        'st.columns(2); st.markdown("---")\n'
+        'st.caption("zonas")  # untranslated: the project name\n'
+        'parser.add_parser("import", help=_("import incidents"))\n'
+    )
+    assert [line for line, _text in _untranslated_literals(source, streamlit=True)] == [
+        1, 3, 4, 5, 6, 7, 9,
+    ]  # fmt: skip
+    assert [line for line, _text in _untranslated_literals(source, streamlit=False)] == [
+        4, 5, 6, 7, 9,
+    ]  # fmt: skip
 
 
 # ---------------------------------------------------------------------- compiled catalogs
