@@ -1,0 +1,31 @@
+"""Map page: states, municipalities and zones on an offline Leaflet map."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import maps
+from geo.i18n import _
+from ui import cache
+
+st.title(_("Operation zones and peace zones"))
+online = st.sidebar.toggle(
+    _("Online basemap (OpenStreetMap; needs internet)"),
+    value=False,
+    help=_("Off by default: the map works offline, with no tile server."),
+)
+overview = maps.overview_map(zones=cache.all_zones(), online_basemap=online)
+st_folium(
+    overview,
+    key="overview-map",
+    height=640,
+    use_container_width=True,
+    returned_objects=[],
+)
+st.caption(
+    _(
+        "Dashed outlines are approximate zones: circles around a reference point, "
+        "not surveyed boundaries."
+    )
+)

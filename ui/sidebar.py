@@ -1,0 +1,198 @@
+"""The shared filter sidebar: URL query parameters ⇄ widgets ⇄ one :class:`Filter`.
+
+``app.py`` calls :func:`filter_sidebar` once per run, before the page runs, so every page
+shares the same widgets and the same filter (:func:`current_filter`). The widgets start
+from the URL (``?agency=PNB&from=2015-07-01&to=2015-07-31`` works when typed) and the
+filter is written back to the URL, so a copied link reopens the same view. Query
+parameters that are not the filter's (``lang``...) are left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any, Final
+
+import streamlit as st
+
+from geo.agencies import load_agencies
+from geo.filters import CONFIDENCE_RANK, Filter, FilterError
+from geo.i18n import _, get_language
+from ui import cache
+
+FILTER_PARAMS: Final = (
+    "from",
+    "to",
+    "agency",
+    "operation",
+    "state",
+    "municipality",
+    "zone",
+    "min_confidence",
+    "precise_only",
+)
+"""The query parameters :meth:`Filter.to_query_params` may write."""
+
+_KEY: Final = "zonas_filter"
+_PREFIX: Final = "flt_"
+_EARLIEST: Final = date(2000, 1, 1)
+
+
+def query_params() -> dict[str, list[str]]:
+    """Return the page's query parameters with every value as a list (repeated keys kept)."""
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def filter_from_url(params: Mapping[str, Sequence[str]]) -> tuple[Filter, str | None]:
+    """Return the filter in ``params`` and an error message when they cannot be parsed.
+
+    A bad value (``from=yesterday``) gives the default filter and the reason, so the page
+    can say what was ignored instead of failing.
+    """
+    try:
+        return Filter.from_query_params(params), None
+    except FilterError as error:
+        return Filter(), str(error)
+
+
+def write_filter_to_url(flt: Filter) -> None:
+    """Make the URL's filter parameters those of ``flt`` (other parameters untouched)."""
+    wanted = flt.to_query_params()
+    current = query_params()
+    for key in FILTER_PARAMS:
+        value = wanted.get(key)
+        if value is None:
+            if key in current:
+                del st.query_params[key]
+        elif current.get(key) != value:
+            st.query_params[key] = value
+
+
+def _with_known(options: Sequence[str], chosen: Sequence[str]) -> list[str]:
+    """Options plus any chosen value missing from them (a URL may name an unknown code)."""
+    return list(options) + [value for value in chosen if value not in options]
+
+
+def _initial_state(flt: Filter) -> dict[str, Any]:
+    return {
+        "from": flt.date_from,
+        "to": flt.date_to,
+        "agencies": list(flt.agencies),
+        "operations": list(flt.operations),
+        "states": list(flt.states),
+        "zones": list(flt.zones),
+        "min_confidence": flt.min_confidence or "",
+        "precise_only": not flt.include_low_precision,
+    }
+
+
+def filter_sidebar() -> Filter:
+    """Render the filter widgets in the sidebar and return the filter they describe.
+
+    On the first run of a session the widgets take their values from the URL; afterwards
+    the widgets rule and the URL follows them. Municipalities have no widget yet: a URL's
+    ``municipality=`` values are kept as they came.
+    """
+    if _KEY not in st.session_state:
+        flt, error = filter_from_url(query_params())
+        if error:
+            st.session_state[_PREFIX + "error"] = error
+        for name, value in _initial_state(flt).items():
+            st.session_state[_PREFIX + name] = value
+        st.session_state[_PREFIX + "municipalities"] = list(flt.municipalities)
+
+    agencies = {agency.code: agency for agency in load_agencies()}
+    english = get_language() == "en"
+
+    def agency_label(code: str) -> str:
+        agency = agencies.get(code)
+        if agency is None:
+            return code
+        return f"{code} — {agency.name_en if english else agency.name_es}"
+
+    states = cache.state_names()
+    zones = cache.zone_names()
+    confidences = ["", *CONFIDENCE_RANK]
+    confidence_labels = {
+        "": _("any"),
+        "low": _("low"),
+        "medium": _("medium"),
+        "high": _("high"),
+    }
+
+    with st.sidebar:
+        st.header(_("Filter"))
+        error = st.session_state.pop(_PREFIX + "error", None)
+        if error:
+            st.warning(_("The link's filter was ignored: {reason}").format(reason=error))
+        col_from, col_to = st.columns(2)
+        date_from = col_from.date_input(
+            _("From"), key=_PREFIX + "from", min_value=_EARLIEST, format="YYYY-MM-DD"
+        )
+        date_to = col_to.date_input(
+            _("To"), key=_PREFIX + "to", min_value=_EARLIEST, format="YYYY-MM-DD"
+        )
+        chosen_agencies = st.multiselect(
+            _("Agencies"),
+            _with_known(list(agencies), st.session_state[_PREFIX + "agencies"]),
+            key=_PREFIX + "agencies",
+            format_func=agency_label,
+            placeholder=_("All agencies"),
+        )
+        chosen_operations = st.multiselect(
+            _("Operations"),
+            _with_known(cache.operation_families(), st.session_state[_PREFIX + "operations"]),
+            key=_PREFIX + "operations",
+            placeholder=_("All operations"),
+        )
+        chosen_states = st.multiselect(
+            _("States"),
+            _with_known(list(states), st.session_state[_PREFIX + "states"]),
+            key=_PREFIX + "states",
+            format_func=lambda code: states.get(code, code),
+            placeholder=_("All states"),
+        )
+        chosen_zones = st.multiselect(
+            _("Zones"),
+            _with_known(list(zones), st.session_state[_PREFIX + "zones"]),
+            key=_PREFIX + "zones",
+            format_func=lambda zone_id: zones.get(zone_id, zone_id),
+            placeholder=_("All zones"),
+        )
+        confidence = st.selectbox(
+            _("Minimum confidence"),
+            confidences,
+            key=_PREFIX + "min_confidence",
+            format_func=lambda value: confidence_labels[value],
+        )
+        precise_only = st.checkbox(
+            _("Only precisely located incidents"),
+            key=_PREFIX + "precise_only",
+            help=_("Leave out incidents known only to the municipality or state."),
+        )
+
+    start = date_from if isinstance(date_from, date) else None
+    end = date_to if isinstance(date_to, date) else None
+    if start and end and start > end:
+        st.sidebar.warning(_("'From' is after 'To': the dates were swapped."))
+        start, end = end, start
+    flt = Filter(
+        date_from=start,
+        date_to=end,
+        agencies=tuple(chosen_agencies),
+        operations=tuple(chosen_operations),
+        states=tuple(chosen_states),
+        municipalities=tuple(st.session_state[_PREFIX + "municipalities"]),
+        zones=tuple(chosen_zones),
+        min_confidence=confidence or None,  # type: ignore[arg-type]
+        include_low_precision=not precise_only,
+    )
+    st.session_state[_KEY] = flt
+    write_filter_to_url(flt)
+    return flt
+
+
+def current_filter() -> Filter:
+    """Return the filter :func:`filter_sidebar` built on this run (default if none)."""
+    flt = st.session_state.get(_KEY)
+    return flt if isinstance(flt, Filter) else Filter()
