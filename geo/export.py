@@ -786,8 +786,11 @@ def figure_bytes(figure: Figure, fmt: Literal["png", "svg", "pdf"], *, dpi: int)
     if fmt == "png":  # fast zlib level: the PNG is ~10 % larger, encoded 3x faster
         figure.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata,
                        pil_kwargs={"compress_level": 1})  # fmt: skip
-    else:
-        figure.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
+    else:  # SVG keeps real text (searchable, editable in Inkscape/Illustrator)
+        import matplotlib as mpl
+
+        with mpl.rc_context({"svg.fonttype": "none"}):
+            figure.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
     return buffer.getvalue()
 
 
