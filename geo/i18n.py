@@ -47,6 +47,7 @@ __all__ = [
     "DEFAULT_LANGUAGE",
     "DOMAIN",
     "LANGUAGES",
+    "LANGUAGE_NAMES",
     "LOCALE_DIR",
     "N_",
     "_",

@@ -351,6 +351,17 @@ def test_unwritable_cache_still_translates(
     assert _load_es() == "sin caché"
 
 
+def test_plural_forms_follow_the_count(tmp_locale: Path) -> None:
+    catalog = Catalog(locale="es", domain="zonas")
+    catalog.add(("{n} incident", "{n} incidents"), ("{n} incidente", "{n} incidentes"))
+    tmp_locale.mkdir(parents=True)
+    with (tmp_locale / "zonas.po").open("wb") as handle:
+        write_po(handle, catalog)
+    with use_language("es"):
+        shown = [ngettext("{n} incident", "{n} incidents", n).format(n=n) for n in (0, 1, 2)]
+    assert shown == ["0 incidentes", "1 incidente", "2 incidentes"]
+
+
 def test_fuzzy_entries_are_not_used(tmp_locale: Path) -> None:
     catalog = Catalog(locale="es", domain="zonas")
     catalog.add("all dates", "dudoso", flags=["fuzzy"])
