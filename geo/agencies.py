@@ -1,7 +1,8 @@
 """The agency vocabulary (``data/agencies.csv``): codes, names, kinds and aliases.
 
 Reported agency text ("Policía Nacional", "PNB-FAES", "FANB (ZODI Barinas)") is mapped
-to vocabulary codes through the ``aliases`` column; matching ignores accents and case.
+to vocabulary codes through the ``aliases`` column; matching ignores accents, case and
+punctuation (:func:`geo.gazetteer.fold_text`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from functools import cache
 import pandas as pd
 
 from geo.config import data_dir
-from geo.gazetteer import normalize_name
+from geo.gazetteer import fold_text
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def _alias_index() -> dict[str, str]:
     index: dict[str, str] = {}
     for agency in load_agencies():
         for name in (agency.code, agency.name_es, agency.name_en, *agency.aliases):
-            index.setdefault(normalize_name(name), agency.code)
+            index.setdefault(fold_text(name), agency.code)
     return index
 
 
@@ -60,7 +61,7 @@ def agency_codes() -> tuple[str, ...]:
 
 def resolve_agency(text: str) -> str | None:
     """Return the vocabulary code for an agency code, name or alias, or ``None``."""
-    return _alias_index().get(normalize_name(text))
+    return _alias_index().get(fold_text(text))
 
 
 def agency_by_code(code: str) -> Agency | None:

@@ -81,18 +81,26 @@ PLACE_ALIASES: Final[dict[str, tuple[str, ...]]] = {
 names and the cities the press names instead of the municipality they lie in."""
 
 
+def fold_text(text: str) -> str:
+    """Return a comparison key for any name: no accents, lower case, punctuation turned
+    into single spaces.
+
+    >>> fold_text("Policía del Estado Aragua (PoliAragua)")
+    'policia del estado aragua poliaragua'
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    return " ".join(_NON_WORD.sub(" ", stripped).split())
+
+
 def normalize_name(text: str) -> str:
-    """Return a comparison key for a place name: no accents, lower case, no punctuation,
-    no generic words ("Estado", "Municipio", "Parroquia"...), single spaces.
+    """Return a comparison key for a place name: :func:`fold_text` without the generic
+    words ("Estado", "Municipio", "Parroquia", "state"...).
 
     >>> normalize_name("  Municipio  Tomás Lander ")
     'tomas lander'
     """
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-    stripped = _NON_WORD.sub(" ", stripped)
-    stripped = _GENERIC_WORDS.sub(" ", stripped)
-    return " ".join(stripped.split())
+    return " ".join(_GENERIC_WORDS.sub(" ", fold_text(text)).split())
 
 
 @dataclass(frozen=True)

@@ -319,9 +319,9 @@ def _optional(frame: pd.DataFrame, column: str, index: int) -> str:
 
 
 def _slugify(text: str) -> str:
-    from geo.gazetteer import normalize_name
+    from geo.gazetteer import fold_text
 
-    return "-".join(normalize_name(text).split()) if text else ""
+    return "-".join(fold_text(text).split())
 
 
 def _id_reasons(
