@@ -37,7 +37,7 @@ import hashlib
 import io
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -53,6 +53,7 @@ __all__ = [
     "_",
     "default_language",
     "format_date",
+    "format_list",
     "format_number",
     "format_percent",
     "format_period",
@@ -373,6 +374,19 @@ def format_percent(fraction: float, *, lang: str | None = None, decimals: int = 
 
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
     return babel_percent(_plain(fraction), format=pattern, locale=_locale(lang))
+
+
+def format_list(
+    items: Iterable[str], *, lang: str | None = None, style: Literal["and", "or"] = "and"
+) -> str:
+    """Join words for a sentence: ``["a", "b", "c"]`` → ``"a, b y c"`` / ``"a, b and c"``;
+    ``style="or"`` → ``"a, b o c"`` / ``"a, b or c"`` (for "did you mean ...?" hints)."""
+    from babel.lists import format_list as babel_list
+
+    words = list(items)
+    if not words:
+        return ""
+    return babel_list(words, style="standard" if style == "and" else "or", locale=_locale(lang))
 
 
 def format_range(

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,7 @@ from geo import i18n
 from geo.i18n import (
     _,
     format_date,
+    format_list,
     format_number,
     format_percent,
     format_period,
@@ -644,6 +646,21 @@ def test_format_range_refuses_an_inverted_range() -> None:
 def test_format_period(start: date | None, end: date | None, es: str, en: str) -> None:
     assert format_period(start, end, lang="es") == es
     assert format_period(start, end, lang="en") == en
+
+
+@pytest.mark.parametrize(
+    ("items", "style", "es", "en"),
+    [
+        (["Caracas", "Maracay", "Valencia"], "and", "Caracas, Maracay y Valencia",
+         "Caracas, Maracay and Valencia"),
+        (["CICPC", "PNB"], "or", "CICPC o PNB", "CICPC or PNB"),
+        (["PNB"], "or", "PNB", "PNB"),
+        ([], "and", "", ""),
+    ],
+)  # fmt: skip
+def test_format_list(items: list[str], style: Literal["and", "or"], es: str, en: str) -> None:
+    assert format_list(items, lang="es", style=style) == es
+    assert format_list(iter(items), lang="en", style=style) == en
 
 
 def test_formatting_follows_the_active_language() -> None:
