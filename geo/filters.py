@@ -21,6 +21,8 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 
+from geo.i18n import _
+
 Confidence = Literal["low", "medium", "high"]
 CONFIDENCE_RANK: Final[dict[str, int]] = {"low": 0, "medium": 1, "high": 2}
 
@@ -46,7 +48,7 @@ def _parse_date(name: str, text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError as error:
-        msg = f"{name}: {text!r} is not a date (use YYYY-MM-DD)"
+        msg = _("{name}: {text!r} is not a date (use YYYY-MM-DD)").format(name=name, text=text)
         raise FilterError(msg) from error
 
 
@@ -74,14 +76,20 @@ class Filter:
         for name in _LIST_PARAMS:
             value = getattr(self, name)
             if isinstance(value, str):
-                msg = f"{name} must be a tuple of codes, not the string {value!r}"
+                msg = _("{name} must be a tuple of codes, not the string {value!r}").format(
+                    name=name, value=value
+                )
                 raise FilterError(msg)
             object.__setattr__(self, name, tuple(sorted(set(value))))
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            msg = f"from {self.date_from} is after to {self.date_to}"
+            msg = _("from {first} is after to {last}").format(
+                first=self.date_from, last=self.date_to
+            )
             raise FilterError(msg)
         if self.min_confidence is not None and self.min_confidence not in CONFIDENCE_RANK:
-            msg = f"min_confidence must be low, medium or high, not {self.min_confidence!r}"
+            msg = _("min_confidence must be low, medium or high, not {value!r}").format(
+                value=self.min_confidence
+            )
             raise FilterError(msg)
 
     # ------------------------------------------------------------------ URL round trip
@@ -133,7 +141,7 @@ class Filter:
         date_to = single("to")
         confidence = single("min_confidence")
         if confidence is not None and confidence not in CONFIDENCE_RANK:
-            msg = f"min_confidence: {confidence!r} is not low, medium or high"
+            msg = _("min_confidence: {value!r} is not low, medium or high").format(value=confidence)
             raise FilterError(msg)
         precise_only = single("precise_only")
         lists = {name: tuple(values(key)) for name, key in _LIST_PARAMS.items()}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from urllib.parse import parse_qs, urlencode
 
@@ -11,7 +11,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from geo import i18n
 from geo.filters import Filter, FilterError
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    with i18n.use_language("en"):
+        yield
+
 
 # ---------------------------------------------------------------------- tiny frame
 # Five incidents; date_end is the last day of each date-precision interval.
