@@ -86,8 +86,10 @@ def filter_from_args(args: argparse.Namespace) -> Filter:
         code = gazetteer.resolve_state(text)
         if code is None:
             hint = ", ".join(gazetteer.suggest(text, level="state"))
-            raise FilterError(_("--state: unknown state {text!r}").format(text=text)
-                              + (_(" — did you mean {hint}?").format(hint=hint) if hint else ""))  # fmt: skip
+            message = _("--state: unknown state {text!r}").format(text=text)
+            if hint:
+                message += _(" — did you mean {hint}?").format(hint=hint)
+            raise FilterError(message)
         states.append(code)
     municipalities = []
     for text in args.municipality:
@@ -123,12 +125,10 @@ def filter_from_args(args: argparse.Namespace) -> Filter:
 
 # ---------------------------------------------------------------------- zones
 def _cmd_zones_list(args: argparse.Namespace) -> int:
-    from geo.zones import all_zones
+    from geo.zones import all_zones, format_zone_table
 
-    zones = all_zones(store_location=args.store)
-    for row in zones.itertuples():
-        approx = _("approximate") if row.precision == "approximate" else row.precision
-        print(f"{row.zone_id:<20} {row.name:<40} {row.roles:<30} {approx}")
+    for line in format_zone_table(all_zones(store_location=args.store)):
+        print(line)
     return 0
 
 
