@@ -28,3 +28,19 @@ def postgis_server() -> Iterator[PostgresServer]:
 
     with running_server() as server:
         yield server
+
+
+# ---------------------------------------------------------------------- store backends
+# Owned by the store work (tests/test_store_contract.py). Every backend listed here runs
+# the whole store contract; a backend adds its name and a branch in make_store.
+STORE_BACKENDS = ["gpkg"]
+
+
+def make_store(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> object:
+    """Return an empty, unseeded store of ``backend`` that lives as long as the test."""
+    from geo.store import open_store
+
+    if backend == "gpkg":
+        return open_store(str(tmp_path / "store.gpkg"), seed=False)
+    msg = f"unknown store backend {backend!r}"
+    raise ValueError(msg)
