@@ -223,6 +223,196 @@ def _add_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     parser.set_defaults(func=_cmd_export)
 
 
+# ---------------------------------------------------------------------- db (PostGIS)
+def _cmd_db_init(args: argparse.Namespace) -> int:
+    from geo.config import default_store_location
+    from geo.postgis import PostGISStore, is_postgres_location
+    from geo.store import StoreError
+
+    location = args.store or default_store_location()
+    if not is_postgres_location(location):
+        message = _(
+            "error: db init needs a postgresql:// store, not {location} "
+            "(a GeoPackage store is created on first use)"
+        )
+        print(message.format(location=location), file=sys.stderr)
+        return 2
+    store = PostGISStore(location, seed=not args.no_seed)
+    try:
+        applied = store.init_schema(create_roles=args.create_roles)
+        version = store.schema_version()
+    except StoreError as error:
+        print(_("error: {error}").format(error=error), file=sys.stderr)
+        return 2
+    if applied:
+        message = _("store {store}: applied migrations {applied}; schema version {version}")
+        applied_text = ", ".join(map(str, applied))
+        print(message.format(store=store.location, applied=applied_text, version=version))
+    else:
+        message = _("store {store}: schema version {version}, up to date")
+        print(message.format(store=store.location, version=version))
+    if args.create_roles:
+        message = _(
+            "roles zonas_reader (read only) and zonas_writer (imports) are ready; "
+            "grant them to login roles, e.g. GRANT zonas_reader TO dashboard"
+        )
+        print(message)
+    return 0
+
+
+def _cmd_db_copy(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from geo.postgis import PostGISStore, is_postgres_location
+    from geo.store import Store, StoreError, open_store
+
+    if not is_postgres_location(args.source) and not Path(args.source).is_file():
+        message = _("error: --from {store}: no such store")
+        print(message.format(store=args.source), file=sys.stderr)
+        return 2
+    try:
+        source = open_store(args.source, seed=False)
+        target: Store
+        if is_postgres_location(args.target):
+            postgis = PostGISStore(args.target, seed=False)
+            postgis.init_schema()
+            target = postgis
+        else:
+            target = open_store(args.target, seed=False)
+        incidents, sources = source.read_incidents(), source.read_sources()
+        result = target.write_incidents(incidents, sources)
+        zones = target.write_user_zones(source.read_user_zones())
+    except StoreError as error:
+        print(_("error: {error}").format(error=error), file=sys.stderr)
+        return 2
+    message = _(
+        "copied {n} incidents ({inserted} new, {updated} updated, {unchanged} unchanged), "
+        "{sources} sources and {zones} user zones from {source} to {target}"
+    )
+    print(
+        message.format(
+            n=len(incidents),
+            inserted=result.inserted,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            sources=len(sources),
+            zones=zones,
+            source=source.location,
+            target=target.location,
+        )
+    )
+    message = _("content version: {source} (from), {target} (to)")
+    print(message.format(source=source.content_version(), target=target.content_version()))
+    return 0
+
+
+def _add_db(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    db = sub.add_parser("db", help=_("set up a PostGIS store; copy between stores"))
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    init = db_sub.add_parser(
+        "init", help=_("create or upgrade the zonas schema on a PostgreSQL + PostGIS server")
+    )
+    add_store_option(init)
+    init.add_argument(
+        "--create-roles",
+        action="store_true",
+        help=_("also create the roles zonas_reader (read only) and zonas_writer (imports)"),
+    )
+    init.add_argument(
+        "--no-seed", action="store_true", help=_("do not load the shipped seed incidents")
+    )
+    init.set_defaults(func=_cmd_db_init)
+    copy = db_sub.add_parser(
+        "copy", help=_("copy incidents, sources and user zones from one store to another")
+    )
+    copy.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        metavar="STORE",
+        help=_("GeoPackage path or postgresql:// URL to read"),
+    )
+    copy.add_argument(
+        "--to",
+        dest="target",
+        required=True,
+        metavar="STORE",
+        help=_("GeoPackage path or postgresql:// URL to write (created if new)"),
+    )
+    copy.set_defaults(func=_cmd_db_copy)
+
+
+# ---------------------------------------------------------------------- export
+def _parse_bbox(text: str) -> tuple[float, float, float, float]:
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 4:
+        raise argparse.ArgumentTypeError(
+            _("{text!r} is not MIN_LON,MIN_LAT,MAX_LON,MAX_LAT").format(text=text)
+        )
+    return (values[0], values[1], values[2], values[3])
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from geo.export import ExportError, ExportView, render_export
+    from geo.store import open_store
+
+    view = ExportView(
+        flt=filter_from_args(args),
+        level=args.level,
+        measure=args.measure,
+        title=args.title,
+        bbox=args.bbox,
+        lang=args.lang,
+    )
+    try:
+        data = render_export(open_store(args.store), args.format, view, dpi=args.dpi)
+    except ExportError as error:
+        print(_("error: {error}").format(error=error), file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    print(_("wrote {path} ({size} bytes)").format(path=out, size=len(data)))
+    return 0
+
+
+def _add_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from geo.export import DEFAULT_DPI, FORMATS
+    from geo.geodata import LEVELS
+
+    parser = sub.add_parser(
+        "export",
+        help=_("export the map (PNG, SVG, PDF, report, HTML) or the incidents (CSV, GeoJSON)"),
+    )
+    parser.add_argument("--format", required=True, choices=FORMATS, help=_("what to write"))
+    parser.add_argument("--out", required=True, metavar="FILE", help=_("output file"))
+    parser.add_argument(
+        "--level", choices=LEVELS, default="municipality", help=_("aggregation level of the map")
+    )
+    parser.add_argument(
+        "--measure", default="incidents",
+        help=_("mapped measure: incidents, civilians_killed, civilians_injured, "
+               "officers_killed, detained"),
+    )  # fmt: skip
+    parser.add_argument("--title", help=_("title printed on the map (default: measure by level)"))
+    parser.add_argument(
+        "--dpi", type=int, default=DEFAULT_DPI, help=_("PNG resolution (default: 200)")
+    )
+    parser.add_argument(
+        "--bbox", type=_parse_bbox, metavar="MIN_LON,MIN_LAT,MAX_LON,MAX_LAT",
+        help=_("map extent in degrees (default: the selected areas, or the whole country)"),
+    )  # fmt: skip
+    parser.add_argument("--lang", choices=["es", "en"], help=_("language of the export text"))
+    add_filter_options(parser)
+    add_store_option(parser)
+    parser.set_defaults(func=_cmd_export)
+
+
 # ---------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``zonas`` argument parser."""
@@ -233,6 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_zones(sub)
     _add_export(sub)
+    _add_db(sub)
     return parser
 
 

@@ -41,8 +41,9 @@ import psycopg
 import shapely
 from psycopg import sql
 
+from geo.aggregate import Period
 from geo.filters import CONFIDENCE_RANK, PRECISE_GEO, Filter
-from geo.geodata import CRS, ZONE_COLUMNS
+from geo.geodata import CRS, ZONE_COLUMNS, Level
 from geo.i18n import _
 from geo.incidents import (
     CONFIDENCES,
@@ -289,7 +290,7 @@ def _zones_digest(rows: Sequence[Sequence[Any]]) -> int:
     return rows_digest(keys, hashes)
 
 
-def filter_sql(flt: Filter | None) -> tuple[sql.Composable, dict[str, Any]]:
+def filter_sql(flt: Filter | None) -> tuple[sql.SQL, dict[str, Any]]:
     """Return ``(WHERE clause, parameters)`` selecting the incidents that pass ``flt``.
 
     The same semantics as :meth:`geo.filters.Filter.mask`: an incident counts in a date
@@ -691,6 +692,53 @@ class PostGISStore:
             self._add_to_digests(cursor, zones_digest=zones_digest)
         return len(rows)
 
+    # ------------------------------------------------------------------ aggregation
+    def aggregate(
+        self,
+        *,
+        level: Level,
+        period: Period | None = None,
+        by_agency: bool = False,
+        flt: Filter | None = None,
+        zones: gpd.GeoDataFrame | None = None,
+    ) -> pd.DataFrame:
+        """Count incidents and victims per area × period × agency inside the database.
+
+        The same table as :func:`geo.aggregate.aggregate` on ``read_incidents()``, but the
+        filter, the grouping (on the area codes resolved at ingest) and the sums run in
+        SQL, so only the grouped rows travel. User zones (``user_defined``) are joined
+        spatially (``ST_CoveredBy``) for point and barrio precision, as there.
+
+        Parameters
+        ----------
+        level, period, by_agency, flt, zones
+            As in :func:`geo.aggregate.aggregate`.
+        """
+        from geo import aggregate as agg
+        from geo.geodata import LEVELS, load_shipped_zones
+
+        if level not in LEVELS or (period is not None and period not in _PERIOD_SQL):
+            raise ValueError(
+                _("unknown level {level!r} or period {period!r}").format(level=level, period=period)
+            )
+        query, params = _aggregate_sql(level=level, period=period, by_agency=by_agency, flt=flt)
+        if level == "zone":
+            frame = load_shipped_zones() if zones is None else zones
+            user = frame["user_defined"].fillna(value=False).astype(bool).to_numpy()
+            params["shipped_zones"] = sorted(set(frame.loc[~user, "zone_id"].astype(str)))
+            params["user_zone_ids"] = frame.loc[user, "zone_id"].astype(str).tolist()
+            params["user_zone_wkb"] = [
+                shapely.to_wkb(g) for g in _to_storage_crs(frame[user]).array
+            ]
+        keys = ["area_code", *(["period"] if period else []), *(["agency"] if by_agency else [])]
+        with self._connect() as connection, connection.cursor() as cursor:
+            cursor.execute(query, params)
+            rows = cursor.fetchall()
+        groups = pd.DataFrame(rows, columns=[*keys, *agg.TABLE_COLUMNS], dtype=object)
+        return _table_layout(
+            groups, names=agg.area_names(level, zones=zones), keys=keys, period=period
+        )
+
     # ------------------------------------------------------------------ versions
     @staticmethod
     def _digests(cursor: psycopg.Cursor[Any]) -> tuple[int, int]:
@@ -746,3 +794,169 @@ def _incident_frame(rows: Sequence[Sequence[Any]]) -> gpd.GeoDataFrame:
             data[column] = pd.Series(values, dtype=dtype)
     geometry = gpd.GeoSeries(shapely.from_wkb(np.asarray(transposed[-1], dtype=object)), crs=CRS)
     return gpd.GeoDataFrame(data, geometry=geometry, crs=CRS)[list(INCIDENT_COLUMNS)]
+
+
+_VALUES_SQL: Final = """
+    1 AS incidents,
+    coalesce(civilians_killed_min, 0) AS civilians_killed_min,
+    coalesce(civilians_killed_max, civilians_killed_min, 0) AS civilians_killed_max,
+    coalesce(civilians_injured, 0) AS civilians_injured,
+    coalesce(officers_killed, 0) AS officers_killed,
+    coalesce(officers_injured, 0) AS officers_injured,
+    coalesce(detained, 0) AS detained,
+    coalesce(fatalities_unsplit, 0) AS fatalities_unsplit,
+    (civilians_killed_min IS NOT NULL AND civilians_killed_max IS NULL)::int
+        AS civilians_killed_at_least,
+    (civilians_killed_min IS NULL AND civilians_killed_max IS NULL)::int
+        AS civilians_killed_unknown,
+    (civilians_injured IS NULL)::int AS civilians_injured_unknown,
+    (officers_killed IS NULL)::int AS officers_killed_unknown,
+    (officers_injured IS NULL)::int AS officers_injured_unknown,
+    (detained IS NULL)::int AS detained_unknown,
+    coalesce(coalesce(civilians_killed_min, 0) > 0
+             AND officers_killed = 0 AND officers_injured = 0, false)::int
+        AS deaths_no_officer_casualties_min,
+    ((coalesce(civilians_killed_max, civilians_killed_min, 0) > 0
+      OR civilians_killed_max IS NULL)
+     AND NOT coalesce(officers_killed > 0, false)
+     AND NOT coalesce(officers_injured > 0, false))::int
+        AS deaths_no_officer_casualties_max
+"""
+"""Per-incident values summed by the tables (the rules of :func:`geo.aggregate.incident_values`)."""
+
+_PERIOD_SQL: Final[dict[str, tuple[str, str]]] = {
+    # period: (label, first day of the next period)
+    "day": ("to_char(date, 'YYYY-MM-DD')", "date + 1"),
+    "week": (
+        "to_char(date - (extract(isodow FROM date)::int - 1), 'YYYY-MM-DD')",
+        "date - (extract(isodow FROM date)::int - 1) + 7",
+    ),
+    "month": ("to_char(date, 'YYYY-MM')", "(date_trunc('month', date) + interval '1 month')::date"),
+    "quarter": (
+        "to_char(date, 'YYYY') || '-Q' || extract(quarter FROM date)::int",
+        "(date_trunc('quarter', date) + interval '3 months')::date",
+    ),
+    "year": ("to_char(date, 'YYYY')", "(date_trunc('year', date) + interval '1 year')::date"),
+}
+
+_ADMIN_LEVELS: Final[dict[str, tuple[str, int]]] = {
+    # level: (code column, coarsest precision rank located at that level)
+    "parish": ("parish_code", 2),
+    "municipality": ("muni_code", 3),
+    "state": ("state_code", 4),
+}
+_POINT_MAX_RANK: Final = 1  # point, barrio
+
+
+def _aggregate_sql(
+    *, level: str, period: str | None, by_agency: bool, flt: Filter | None
+) -> tuple[sql.Composed, dict[str, Any]]:
+    """Return the grouped-sums query behind :meth:`PostGISStore.aggregate`."""
+    where, params = filter_sql(flt)
+    params["precisions"] = list(GEO_PRECISIONS)
+    value_columns = [
+        "incidents", "civilians_killed_min", "civilians_killed_max", "civilians_injured",
+        "officers_killed", "officers_injured", "detained", "fatalities_unsplit",
+    ]  # fmt: skip
+    if period is None:
+        period_columns = "0 AS imprecise_dates"
+    else:
+        label, following = _PERIOD_SQL[period]
+        period_columns = f"{label} AS period, (date_end >= {following})::int AS imprecise_dates"
+    if level == "zone":
+        membership = f"""
+            hits AS (
+                SELECT DISTINCT i.fid, z.code AS area_code
+                FROM inc AS i CROSS JOIN LATERAL unnest(i.zone_ids) AS z(code)
+                WHERE z.code = ANY(%(shipped_zones)s::text[])
+                UNION
+                SELECT i.fid, u.zone_id
+                FROM inc AS i
+                JOIN unnest(%(user_zone_ids)s::text[], %(user_zone_wkb)s::bytea[])
+                    AS u(zone_id, wkb) ON true
+                WHERE i.rank <= {_POINT_MAX_RANK} AND i.geom IS NOT NULL
+                    AND NOT ST_IsEmpty(i.geom)
+                    AND ST_CoveredBy(i.geom, ST_GeomFromWKB(u.wkb, {SRID}))
+            ),
+            member AS (
+                SELECT fid, area_code FROM hits
+                UNION ALL
+                SELECT i.fid, CASE WHEN i.rank <= {_POINT_MAX_RANK}
+                                   THEN '_outside' ELSE '_unlocated' END
+                FROM inc AS i WHERE NOT EXISTS (SELECT 1 FROM hits AS h WHERE h.fid = i.fid)
+            )"""  # noqa: S608
+    else:
+        column, max_rank = _ADMIN_LEVELS[level]
+        membership = f"""
+            member AS (
+                SELECT fid, CASE WHEN rank <= {max_rank} AND {column} <> ''
+                                 THEN {column} ELSE '_unlocated' END AS area_code
+                FROM inc
+            )"""  # noqa: S608
+    agency_join = ""
+    keys = ["m.area_code"]
+    if period is not None:
+        keys.append("i.period")
+    if by_agency:
+        agency_join = """
+            CROSS JOIN LATERAL (
+                SELECT DISTINCT a AS agency FROM unnest(
+                    CASE WHEN cardinality(i.agencies) = 0 THEN ARRAY['_none']
+                         ELSE i.agencies END) AS a
+            ) AS ag"""
+        keys.append("ag.agency")
+    sums = ", ".join(f"sum(i.{c})::bigint" for c in value_columns)
+    unknowns = ", ".join(
+        f"sum(i.{c})::bigint"
+        for c in (
+            "civilians_killed_unknown", "civilians_injured_unknown", "officers_killed_unknown",
+            "officers_injured_unknown", "detained_unknown", "deaths_no_officer_casualties_min",
+            "deaths_no_officer_casualties_max", "imprecise_dates",
+        )
+    )  # fmt: skip
+    text = f"""
+        WITH inc AS (
+            SELECT fid, geom, zone_ids, agencies, state_code, muni_code, parish_code,
+                coalesce(array_position(%(precisions)s::text[], geo_precision) - 1,
+                         {len(GEO_PRECISIONS) - 1}) AS rank,
+                {period_columns},
+                {_VALUES_SQL}
+            FROM {SCHEMA}.incidents
+            WHERE {{where}}
+        ),
+        {membership}
+        SELECT {", ".join(keys)}, {sums}, max(i.civilians_killed_at_least)::bigint, {unknowns}
+        FROM member AS m JOIN inc AS i USING (fid){agency_join}
+        GROUP BY {", ".join(keys)}
+    """  # noqa: S608 (constants only; values are parameters)
+    return sql.SQL(text).format(where=where), params
+
+
+def _table_layout(
+    groups: pd.DataFrame, *, names: dict[str, str], keys: list[str], period: Period | None
+) -> pd.DataFrame:
+    """Lay grouped sums out as :func:`geo.aggregate.aggregate` does: key columns, area
+    names, period starts, int64 values (the ``at_least`` flag as bool), real areas sorted
+    by code before the ``_`` buckets, then by period and agency."""
+    from geo.aggregate import TABLE_COLUMNS, period_start
+
+    codes = groups["area_code"].astype(str).to_numpy()
+    bucket = np.char.startswith(codes.astype("U"), "_") if len(codes) else np.zeros(0, bool)
+    order = np.lexsort([*(groups[k].astype(str).to_numpy() for k in reversed(keys)), bucket])
+    table = pd.DataFrame(
+        {
+            "area_code": pd.array(codes[order], dtype="str"),
+            "area_name": pd.array([names.get(c, c) for c in codes[order]], dtype="str"),
+        }
+    )
+    if period is not None:
+        labels = groups["period"].astype(str).to_numpy()[order]
+        starts = {label: period_start(label, period) for label in set(labels.tolist())}
+        table["period"] = pd.array(labels, dtype="str")
+        table["period_start"] = pd.Series([starts[x] for x in labels], dtype="datetime64[ns]")
+    if "agency" in keys:
+        table["agency"] = pd.array(groups["agency"].astype(str).to_numpy()[order], dtype="str")
+    for column in TABLE_COLUMNS:
+        values = groups[column].to_numpy(dtype=np.int64)[order]
+        table[column] = values > 0 if column == "civilians_killed_at_least" else values
+    return table

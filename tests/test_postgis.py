@@ -24,6 +24,7 @@ import pytest
 from postgis_server import PostgresServer
 from shapely.geometry import Point, Polygon
 
+from geo.cli import main
 from geo.filters import Filter
 from geo.geodata import ZONE_COLUMNS
 from geo.incidents import SOURCE_COLUMNS, date_end_for, empty_incidents
@@ -36,7 +37,7 @@ from geo.postgis import (
     ReadOnlyStoreError,
     mask_password,
 )
-from geo.store import StoreError, WriteResult
+from geo.store import StoreError, WriteResult, open_store
 
 pytestmark = pytest.mark.postgis
 
@@ -410,3 +411,127 @@ def test_a_killed_import_leaves_no_partial_rows_and_never_blocks_readers(
 def _backends(dsn: str) -> set[int]:
     with psycopg.connect(dsn, autocommit=True) as connection:
         return {row[0] for row in connection.execute("SELECT pid FROM pg_stat_activity")}
+
+
+# ---------------------------------------------------------------------- zonas db
+def test_db_init_creates_seeds_and_then_reports_up_to_date(
+    dsn: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "init", "--store", dsn]) == 0
+    assert "applied migrations 1" in capsys.readouterr().out
+    assert len(PostGISStore(dsn).read_incidents()) == 47  # the shipped seed rows
+    assert main(["db", "init", "--store", dsn]) == 0
+    assert "up to date" in capsys.readouterr().out
+    assert len(PostGISStore(dsn).read_incidents()) == 47
+
+
+def test_db_init_refuses_a_geopackage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["db", "init", "--store", str(tmp_path / "x.gpkg")]) == 2
+    assert "needs a postgresql:// store" in capsys.readouterr().err
+    assert not (tmp_path / "x.gpkg").exists()
+
+
+def test_db_copy_moves_a_store_both_ways_unchanged(
+    dsn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    original = open_store(tmp_path / "original.gpkg")  # seeded with the shipped rows
+    square = Polygon([(-67, 10), (-66.9, 10), (-66.9, 10.1), (-67, 10.1)])
+    zone = gpd.GeoDataFrame(
+        [["mi-zona", "Mi zona", "peace_zone", "polygon", "user", 250.0, "", "", "", "", "", "",
+          True, square]],
+        columns=ZONE_COLUMNS, geometry="geometry", crs="EPSG:4326",
+    )  # fmt: skip
+    original.write_user_zones(zone)
+    assert main(["db", "copy", "--from", original.location, "--to", dsn]) == 0
+    assert "copied 47 incidents (47 new" in capsys.readouterr().out
+    back_path = tmp_path / "back.gpkg"
+    assert main(["db", "copy", "--from", dsn, "--to", str(back_path)]) == 0
+    postgis, back = PostGISStore(dsn), open_store(back_path)
+    for store in (postgis, back):
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(store.read_incidents().drop(columns="geometry")),
+            pd.DataFrame(original.read_incidents().drop(columns="geometry")),
+        )
+        assert store.read_incidents().geometry.equals(original.read_incidents().geometry)
+        pd.testing.assert_frame_equal(store.read_sources(), original.read_sources())
+        assert (
+            store.read_user_zones()
+            .drop(columns="geometry")
+            .equals(original.read_user_zones().drop(columns="geometry"))
+        )
+        assert store.content_version() == original.content_version()
+    flt = Filter(states=("VE-A",), min_confidence="medium")
+    assert ids(postgis.read_incidents(flt)) == ids(original.read_incidents(flt))
+
+
+def test_db_copy_from_a_missing_store_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = str(tmp_path / "missing.gpkg")
+    assert main(["db", "copy", "--from", missing, "--to", str(tmp_path / "b.gpkg")]) == 2
+    assert "no such store" in capsys.readouterr().err
+    assert not (tmp_path / "missing.gpkg").exists()
+
+
+# ---------------------------------------------------------------------- aggregation in SQL
+@pytest.fixture(scope="module")
+def synthetic_store(postgis_server: PostgresServer) -> PostGISStore:
+    """A database of its own with the seed rows and 3,000 synthetic incidents."""
+    from postgis_server import create_database
+
+    from geo.ingest import seed_batch
+    from geo.synthetic import synthetic_incidents
+
+    store = PostGISStore(create_database(postgis_server, "aggregate_equality"), seed=True)
+    store.init_schema()
+    synthetic = synthetic_incidents(3000, seed=7)
+    store.write_incidents(synthetic, pd.DataFrame(columns=list(SOURCE_COLUMNS)).astype("str"))
+    assert len(store.read_incidents()) == 3000 + len(seed_batch()[0])
+    return store
+
+
+USER_ZONE = gpd.GeoDataFrame(
+    [["mi-zona", "Mi zona", "peace_zone", "polygon", "user", float("nan"), "", "", "", "", "",
+      "", True, Polygon([(-67.2, 10.3), (-66.7, 10.3), (-66.7, 10.6), (-67.2, 10.6)])]],
+    columns=ZONE_COLUMNS, geometry="geometry", crs="EPSG:4326",
+)  # fmt: skip
+
+
+WITH_USER_ZONE = "shipped + user zone"
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        {"level": "state"},
+        {"level": "municipality", "period": "month"},
+        {"level": "parish", "by_agency": True},
+        {"level": "state", "period": "week", "by_agency": True,
+         "flt": Filter(date_from=date(2015, 7, 1), date_to=date(2016, 12, 31))},
+        {"level": "state", "period": "quarter",
+         "flt": Filter(agencies=("FAES",), min_confidence="medium")},
+        {"level": "municipality", "period": "year", "flt": Filter(include_low_precision=False)},
+        {"level": "state", "period": "day", "flt": Filter(states=("VE-A", "VE-M"))},
+        {"level": "zone"},
+        {"level": "zone", "period": "year", "by_agency": True},
+        {"level": "zone", "zones": WITH_USER_ZONE},
+        {"level": "zone", "period": "month", "zones": WITH_USER_ZONE,
+         "flt": Filter(zones=("cota-905", "mi-zona"))},
+    ],
+    ids=lambda case: "-".join(str(v) for v in case.values() if not isinstance(v, Filter)),
+)  # fmt: skip
+def test_aggregation_in_sql_returns_the_same_table_as_pandas(
+    synthetic_store: PostGISStore, case: dict[str, Any]
+) -> None:
+    from geo.aggregate import aggregate
+    from geo.geodata import load_shipped_zones
+
+    options = dict(case)
+    if options.get("zones") == WITH_USER_ZONE:
+        options["zones"] = pd.concat([load_shipped_zones(), USER_ZONE], ignore_index=True)
+    in_sql = synthetic_store.aggregate(**options)
+    in_pandas = aggregate(synthetic_store.read_incidents(), **options)
+    assert len(in_sql) >= 2
+    if "zones" in case:  # the user zone is joined spatially, and holds incidents
+        assert "mi-zona" in set(in_sql["area_code"])
+    pd.testing.assert_frame_equal(in_sql, in_pandas)
