@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from geo.filters import Filter, FilterError
-from geo.i18n import _, language_from_env, use_language
+from geo.i18n import _, argparse_in_language, language_from_env, use_language
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -430,7 +430,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI in the environment's language (``ZONAS_LANG``, else the POSIX locale;
     see :func:`geo.i18n.language_from_env`); return the process exit status."""
-    with use_language(language_from_env()):
+    with use_language(language_from_env()), argparse_in_language():
         return _run(argv)
 
 

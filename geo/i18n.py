@@ -51,6 +51,7 @@ __all__ = [
     "LOCALE_DIR",
     "N_",
     "_",
+    "argparse_in_language",
     "default_language",
     "format_date",
     "format_list",
@@ -329,6 +330,47 @@ def pgettext(context: str, message: str) -> str:
 def N_(message: str) -> str:  # noqa: N802  (the gettext convention)
     """Mark ``message`` for extraction without translating it (translate later with ``_``)."""
     return message
+
+
+# Python's argparse writes these itself ("usage: ", "options", errors); they are extracted
+# from here so that `zonas --help` and its errors read in one language. Missing ones (other
+# Python versions) stay English.
+_ARGPARSE_MESSAGES: Final = (
+    N_("usage: "),
+    N_("options"),
+    N_("positional arguments"),
+    N_("show this help message and exit"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("expected one argument"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("one of the arguments %s is required"),
+    N_("not allowed with argument %s"),
+)
+
+
+@contextmanager
+def argparse_in_language() -> Iterator[None]:
+    """Make :mod:`argparse`'s own texts (usage, help, errors) follow the active language.
+
+    argparse looks its messages up through module globals ``_`` and ``ngettext``; inside
+    the block they point at this module's catalog, afterwards they are restored. Use
+    around building and running a parser: ``with argparse_in_language(): ...``.
+    """
+    import argparse
+
+    saved = {name: getattr(argparse, name) for name in ("_", "ngettext")}
+    setattr(argparse, "_", _)  # noqa: B010  (argparse's private gettext alias)
+    setattr(argparse, "ngettext", ngettext)  # noqa: B010
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(argparse, name, value)
 
 
 # ---------------------------------------------------------------------- formatting

@@ -6,6 +6,7 @@ lists in ``geo/locale/es/LC_MESSAGES/zonas.po`` and commit the catalogs.
 
 from __future__ import annotations
 
+import argparse
 import ast
 import functools
 import math
@@ -32,6 +33,7 @@ from babel.messages.pofile import read_po, write_po
 from geo import i18n
 from geo.i18n import (
     _,
+    argparse_in_language,
     format_date,
     format_list,
     format_number,
@@ -122,13 +124,18 @@ def test_every_string_is_translated(lang: str) -> None:
     )
 
 
+_PERCENT_FIELD = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?[sdrifgxXeEc%]")
+
+
 def _fields(text: str) -> set[str]:
-    """Return the ``{name!r:spec}`` placeholders of a str.format template."""
-    return {
+    """Return the placeholders of a template: ``{name!r:spec}`` (str.format) and
+    ``%(name)s`` / ``%s`` (the %-style argparse uses)."""
+    braces = {
         f"{name}{'!' + conv if conv else ''}{':' + spec if spec else ''}"
         for _lit, name, spec, conv in string.Formatter().parse(text)
         if name is not None
     }
+    return braces | {match.group(0) for match in _PERCENT_FIELD.finditer(text)}
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])
@@ -509,6 +516,21 @@ def test_language_from_env(environ: dict[str, str], expected: str) -> None:
     assert language_from_env(environ) == expected
 
 
+def test_cli_errors_of_argparse_are_translated(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geo.cli import main
+
+    monkeypatch.setenv("ZONAS_LANG", "es")
+    with pytest.raises(SystemExit) as stopped:
+        main([])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("uso: zonas")
+    assert "zonas: error: faltan estos argumentos obligatorios: command" in err
+    assert argparse._("usage: ") == "usage: "  # argparse is itself again after the CLI ran
+
+
 def test_cli_speaks_the_language_of_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     from geo.cli import build_parser
 
@@ -519,11 +541,13 @@ def test_cli_speaks_the_language_of_the_environment(monkeypatch: pytest.MonkeyPa
         env={**env, "LANG": "es_VE.UTF-8", "LC_MESSAGES": "es_VE.UTF-8"},
         capture_output=True, text=True, check=True, cwd=REPO,
     )  # fmt: skip
-    with use_language("es"):
+    with use_language("es"), argparse_in_language():
         spanish = build_parser().format_help()
-    with use_language("en"):
+    with use_language("en"), argparse_in_language():
         english = build_parser().format_help()
     assert done.stdout == spanish
+    assert spanish.startswith("uso: zonas")
+    assert "mostrar esta ayuda y salir" in spanish
     assert spanish != english
 
 
