@@ -21,11 +21,11 @@ spatial join:
   comes from ``zone_ids`` (resolved at ingest: the point's zones for ``point``/``barrio``
   precision, the administrative zones covering the whole unit otherwise); for user zones
   (``user_defined``), which ingest did not know, ``point``/``barrio`` incidents are
-  joined spatially (point within polygon, EPSG:4326). An incident in no zone goes to
-  :data:`OUTSIDE_CODE` ("Outside any zone") when its position is known to a point or a
-  barrio, and to :data:`UNLOCATED_CODE` otherwise (a parish-precision incident may or may
-  not lie in a 700 m circle inside that parish: we do not guess). Every incident is
-  therefore in at least one zone, outside, or unlocated.
+  joined spatially (polygon covers point, border included, as the gazetteer does). An
+  incident in no zone goes to :data:`OUTSIDE_CODE` ("Outside any zone") when its
+  position is known to a point or a barrio, and to :data:`UNLOCATED_CODE` otherwise (a
+  parish-precision incident may or may not lie in a 700 m circle inside that parish: we
+  do not guess). Every incident is therefore in at least one zone, outside, or unlocated.
 
 Counts and unknowns
 -------------------
@@ -66,6 +66,7 @@ exactly the same frame as :func:`aggregate` (tested and asserted in ``bench/``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -288,7 +289,7 @@ def area_membership(
             user_zones = frame[user]
             tree = shapely.STRtree(user_zones.geometry.to_numpy())
             hit_pos, zone_pos = tree.query(
-                np.asarray(incidents.geometry.to_numpy())[candidates], predicate="within"
+                np.asarray(incidents.geometry.to_numpy())[candidates], predicate="covered_by"
             )
             row_parts.append(candidates[hit_pos])
             code_parts.append(user_zones["zone_id"].astype(str).to_numpy()[zone_pos])
@@ -403,36 +404,39 @@ def _period_label(day: date, period: Period) -> str:
 
 # ---------------------------------------------------------------------------- tables
 def _finish(
-    groups: pd.DataFrame,
+    groups: Mapping[str, np.ndarray],
     *,
-    level: Level,
+    names: Mapping[str, str],
     period: Period | None,
     by_agency: bool,
-    zones: gpd.GeoDataFrame | None,
 ) -> pd.DataFrame:
-    """Turn grouped sums (keys + value columns) into the public table layout."""
-    names = area_names(level, zones=zones)
-    out = pd.DataFrame(index=range(len(groups)))
-    out["area_code"] = groups["area_code"].astype(str).to_numpy()
-    out["area_name"] = [names.get(code, code) for code in out["area_code"]]
-    keys = ["area_code"]
+    """Turn grouped sums (key and value arrays, one entry per group) into the public table
+    layout, sorted: real areas by code, then the buckets; then by period and agency."""
+    codes = np.asarray(groups["area_code"]).astype(str)
+    key_arrays = [codes]
     if period is not None:
-        out["period"] = groups["period"].astype(str).to_numpy()
-        firsts = {label: period_start(label, period) for label in set(out["period"])}
-        out["period_start"] = pd.Series(
-            [firsts[label] for label in out["period"]], dtype="datetime64[ns]"
-        )
-        keys.append("period")
+        key_arrays.append(np.asarray(groups["period"]).astype(str))
     if by_agency:
-        out["agency"] = groups["agency"].astype(str).to_numpy()
-        keys.append("agency")
+        key_arrays.append(np.asarray(groups["agency"]).astype(str))
+    bucket = np.char.startswith(codes, "_") if len(codes) else np.zeros(0, dtype=bool)
+    order = np.lexsort([*reversed(key_arrays), bucket])
+    data: dict[str, object] = {
+        "area_code": pd.array(codes[order], dtype="str"),
+        "area_name": pd.array([names.get(c, c) for c in codes[order]], dtype="str"),
+    }
+    if period is not None:
+        labels = key_arrays[1][order]
+        firsts = {label: period_start(label, period) for label in set(labels.tolist())}
+        data["period"] = pd.array(labels, dtype="str")
+        data["period_start"] = pd.Series(
+            [firsts[label] for label in labels], dtype="datetime64[ns]"
+        ).to_numpy()
+    if by_agency:
+        data["agency"] = pd.array(key_arrays[-1][order], dtype="str")
     for column in TABLE_COLUMNS:
-        values = groups[column].to_numpy(dtype=np.int64)
-        out[column] = values > 0 if column in _FLAG_COLUMNS else values
-    # Buckets sort after the real areas; then by code, period, agency.
-    out["_bucket"] = out["area_code"].str.startswith("_")
-    out = out.sort_values(["_bucket", *keys], kind="stable").drop(columns="_bucket")
-    return out.reset_index(drop=True)
+        values = np.asarray(groups[column], dtype=np.int64)[order]
+        data[column] = values > 0 if column in _FLAG_COLUMNS else values
+    return pd.DataFrame(data)
 
 
 def _check_level(level: str, period: str | None) -> None:
@@ -483,22 +487,14 @@ def aggregate_membership(
         frame = frame.merge(pairs, on="_row", how="inner")
         keys.append("agency")
     if frame.empty:
-        groups = pd.DataFrame({k: pd.Series([], dtype=str) for k in keys})
-        for column in (*_VALUE_COLUMNS, "imprecise_dates"):
-            groups[column] = pd.Series([], dtype=np.int64)
+        groups = {k: np.zeros(0, dtype=object) for k in keys}
+        groups.update({c: np.zeros(0, dtype=np.int64) for c in TABLE_COLUMNS})
     else:
-        sums = (
-            frame.drop(columns=["_row", "civilians_killed_at_least"]).groupby(keys, sort=True).sum()
-        )
-        flags = frame.groupby(keys, sort=True)["civilians_killed_at_least"].max()
-        groups = sums.join(flags).reset_index()
-    return _finish(
-        groups,
-        level=level,
-        period=period,
-        by_agency=by_agency,
-        zones=zones,
-    )
+        sums = frame.drop(columns=["_row", "civilians_killed_at_least"]).groupby(keys).sum()
+        flags = frame.groupby(keys)["civilians_killed_at_least"].max()
+        table = sums.join(flags).reset_index()
+        groups = {c: table[c].to_numpy() for c in table.columns}
+    return _finish(groups, names=area_names(level, zones=zones), period=period, by_agency=by_agency)
 
 
 def aggregate(
@@ -546,6 +542,91 @@ def aggregate(
         incidents = incidents[flt.mask(incidents)]
     incidents = incidents.reset_index(drop=True)
     rows, codes = area_membership(incidents, level=level, zones=zones)
+    return aggregate_membership(
+        incidents, rows, codes, level=level, period=period, by_agency=by_agency, zones=zones
+    )
+
+
+def _first_covering(
+    points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, columns: list[str]
+) -> pd.DataFrame:
+    """Spatial join keeping, per point, the first polygon (layer order) covering it."""
+    joined = gpd.sjoin(
+        points, polygons[[*columns, "geometry"]], how="inner", predicate="intersects"
+    )
+    joined = joined.sort_values(["row", "index_right"], kind="stable")
+    return pd.DataFrame(joined.drop_duplicates("row")[["row", *columns]])
+
+
+def spatial_join_membership(
+    incidents: pd.DataFrame, *, level: Level, zones: gpd.GeoDataFrame | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The naive baseline of :func:`area_membership`: GeoPandas spatial joins of the drawn
+    points to the polygons (parish, falling back to municipality and state, as ingest
+    does), ignoring the codes resolved at ingest. Same precision rules; coarse incidents
+    at the zone level keep their ingest ``zone_ids`` (there is no point to join)."""
+    n = len(incidents)
+    ranks = _precision_ranks(incidents)
+    geoms = np.asarray(incidents.geometry.to_numpy())
+    has_geom = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) if n else np.zeros(0, bool)
+    if level != "zone":
+        chosen = np.flatnonzero(has_geom & (ranks <= _LEVEL_MAX_RANK[level]))
+        points = gpd.GeoDataFrame({"row": chosen}, geometry=geoms[chosen], crs=geodata.CRS)
+        column = _LEVEL_COLUMN[level]
+        found = _first_covering(
+            points, geodata.load_parishes(), ["parish_code", "muni_code", "state_code"]
+        )
+        rest = points[~points["row"].isin(found["row"])]
+        munis = _first_covering(rest, geodata.load_municipalities(), ["muni_code", "state_code"])
+        rest = rest[~rest["row"].isin(munis["row"])]
+        states = _first_covering(rest, geodata.load_states(), ["state_code"])
+        hits = pd.concat([found, munis, states]).fillna("")
+        codes = np.full(n, UNLOCATED_CODE, dtype=object)
+        if column in hits:
+            values = hits[column].astype(str).to_numpy(dtype=object)
+            codes[hits["row"].to_numpy(dtype=np.int64)] = np.where(
+                values != "", values, UNLOCATED_CODE
+            )
+        return np.arange(n, dtype=np.int64), codes
+    frame = _zone_frame(zones)
+    pointlike = np.flatnonzero(has_geom & (ranks <= _POINT_MAX_RANK))
+    points = gpd.GeoDataFrame({"row": pointlike}, geometry=geoms[pointlike], crs=geodata.CRS)
+    joined = gpd.sjoin(points, frame[["zone_id", "geometry"]], predicate="intersects")
+    coarse = np.ones(n, dtype=bool)
+    coarse[pointlike] = False
+    token_rows, tokens = _split_tokens(incidents["zone_ids"])
+    user = frame.get("user_defined", pd.Series(False, index=frame.index)).fillna(False)
+    shipped = set(frame.loc[~user.astype(bool), "zone_id"].astype(str))
+    keep = coarse[token_rows] & np.fromiter(
+        (t in shipped for t in tokens), dtype=bool, count=len(tokens)
+    )
+    rows = np.concatenate([joined["row"].to_numpy(dtype=np.int64), token_rows[keep]])
+    codes = np.concatenate([joined["zone_id"].astype(str).to_numpy(dtype=object), tokens[keep]])
+    in_some = np.zeros(n, dtype=bool)
+    in_some[rows] = True
+    missing = np.flatnonzero(~in_some)
+    bucket = np.where(ranks[missing] <= _POINT_MAX_RANK, OUTSIDE_CODE, UNLOCATED_CODE)
+    return np.concatenate([rows, missing]), np.concatenate([codes, bucket.astype(object)])
+
+
+def aggregate_by_spatial_join(
+    incidents: pd.DataFrame,
+    *,
+    level: Level,
+    period: Period | None = None,
+    by_agency: bool = False,
+    flt: Filter | None = None,
+    zones: gpd.GeoDataFrame | None = None,
+) -> pd.DataFrame:
+    """Naive baseline of :func:`aggregate`: filter, spatially join every point to the
+    level's polygons (:func:`spatial_join_membership`), group with pandas. Slow on
+    purpose (what the benchmark compares :class:`IncidentIndex` with); the answer is the
+    same as :func:`aggregate` when the ingest codes came from the same polygons."""
+    _check_level(level, period)
+    if flt is not None:
+        incidents = incidents[flt.mask(incidents)]
+    incidents = incidents.reset_index(drop=True)
+    rows, codes = spatial_join_membership(incidents, level=level, zones=zones)
     return aggregate_membership(
         incidents, rows, codes, level=level, period=period, by_agency=by_agency, zones=zones
     )
@@ -847,7 +928,7 @@ def compare_peace_zones(
         ring = np.zeros(len(incidents), dtype=bool)
         if pointlike.any():
             ring_shape = peace_zone_ring(zone.geometry, ring_m)
-            ring[pointlike] = shapely.contains(ring_shape, geoms[pointlike])
+            ring[pointlike] = shapely.covers(ring_shape, geoms[pointlike])
             ring &= ~inside
         since = _parse_since(getattr(zone, "peace_zone_since", ""))
         for place, selected in (("inside", inside), ("ring", ring)):
@@ -914,30 +995,84 @@ def _cross(
     return rows, out_a, out_b
 
 
-def _group_ids(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """Dense group id per row and the combined key of each group (ascending)."""
-    size = len(parts[0][0])
-    combined = np.zeros(size, dtype=np.int64)
+def _group_ids(
+    parts: list[tuple[np.ndarray, np.ndarray]], selected: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Dense group id per membership entry (``n_groups`` for entries not selected) and
+    the combined key of each group (ascending)."""
+    combined = np.zeros(len(selected), dtype=np.int64)
     space = 1
     for keys, labels in parts:
         combined = combined * len(labels) + keys
         space *= max(len(labels), 1)
-    if space <= 4 * max(size, 1_000_000):
-        present = np.flatnonzero(np.bincount(combined, minlength=space))
-        lookup = np.zeros(space, dtype=np.int64)
+    if space <= 4 * max(len(selected), 1_000_000):
+        combined = np.where(selected, combined, space)
+        present = np.flatnonzero(np.bincount(combined, minlength=space + 1)[:space])
+        lookup = np.full(space + 1, len(present), dtype=np.int64)
         lookup[present] = np.arange(len(present))
         return lookup[combined], present.astype(np.int64)
-    present, group = np.unique(combined, return_inverse=True)
-    return group.astype(np.int64), present.astype(np.int64)
+    present, group = np.unique(combined[selected], return_inverse=True)
+    full = np.full(len(selected), len(present), dtype=np.int64)
+    full[selected] = group
+    return full, present.astype(np.int64)
 
 
-def _group_sum(group: np.ndarray, weights: np.ndarray, n_groups: int) -> np.ndarray:
-    """Exact int64 sums of ``weights`` per group."""
-    if not weights.any():
-        return np.zeros(n_groups, dtype=np.int64)
-    if (weights == 1).all():
-        return np.bincount(group, minlength=n_groups).astype(np.int64)
-    return np.rint(np.bincount(group, weights=weights, minlength=n_groups)).astype(np.int64)
+def _group_sum(group: np.ndarray, weights: np.ndarray | None, n_groups: int) -> np.ndarray:
+    """Exact int64 sums of ``weights`` (``None``: count entries) per group; the entries of
+    group ``n_groups`` (not selected) are dropped."""
+    sums = np.bincount(group, weights=weights, minlength=n_groups + 1)[:n_groups]
+    return np.rint(sums).astype(np.int64) if weights is not None else sums.astype(np.int64)
+
+
+_LANE_BITS: Final = 52  # float64 holds every integer below 2**53 exactly
+
+
+@dataclass(frozen=True)
+class _Lanes:
+    """Several non-negative int columns packed into float64 "lanes" so that one
+    :func:`numpy.bincount` sums many columns at once, exactly: each column gets enough
+    bits for its largest possible sum (its total times the largest number of membership
+    entries of one incident), and a lane never exceeds 52 bits."""
+
+    arrays: tuple[np.ndarray, ...]
+    layout: tuple[tuple[str, int, int, int], ...]  # column, lane, bit offset, bits
+
+    @classmethod
+    def pack(cls, values: Mapping[str, np.ndarray], *, multiplicity: int) -> _Lanes:
+        layout: list[tuple[str, int, int, int]] = []
+        lane_used: list[int] = []
+        for column, array in values.items():
+            bits = max(int(array.sum()) * max(multiplicity, 1), 1).bit_length()
+            if bits > _LANE_BITS:
+                raise OverflowError(column)
+            lane = next((i for i, used in enumerate(lane_used) if used + bits <= _LANE_BITS), None)
+            if lane is None:
+                lane_used.append(0)
+                lane = len(lane_used) - 1
+            layout.append((column, lane, lane_used[lane], bits))
+            lane_used[lane] += bits
+        n = len(next(iter(values.values()))) if values else 0
+        packed = [np.zeros(n, dtype=np.int64) for _ in lane_used]
+        for column, lane, offset, _bits in layout:
+            packed[lane] += values[column].astype(np.int64) << offset
+        return cls(tuple(a.astype(np.float64) for a in packed), tuple(layout))
+
+    def sums(
+        self, group: np.ndarray, n_groups: int, rows: np.ndarray | None
+    ) -> dict[str, np.ndarray]:
+        """Per-group sums of every packed column (entries of group ``n_groups`` dropped)."""
+        totals = [
+            np.rint(
+                np.bincount(
+                    group, weights=lane if rows is None else lane[rows], minlength=n_groups + 1
+                )[:n_groups]
+            ).astype(np.int64)
+            for lane in self.arrays
+        ]
+        return {
+            column: (totals[lane] >> offset) & ((1 << bits) - 1)
+            for column, lane, offset, bits in self.layout
+        }
 
 
 @dataclass
@@ -951,12 +1086,14 @@ class IncidentIndex:
     """
 
     filter_frame: pd.DataFrame
-    values: dict[str, np.ndarray]
     zones: gpd.GeoDataFrame | None
     areas: dict[str, _Membership]
     agencies: _Membership
     dates: pd.DataFrame
+    names: dict[str, dict[str, str]]
+    lanes: _Lanes
     _periods: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    _crossed: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     @classmethod
     def from_frame(
@@ -974,17 +1111,26 @@ class IncidentIndex:
                 },
             }
         )
+        values = incident_values(incidents)
         areas: dict[str, _Membership] = {
             level: _encode(*area_membership(incidents, level=level, zones=zones))
             for level in geodata.LEVELS
         }
+        agencies = _encode(*agency_membership(incidents))
+        multiplicity = _max_entries(areas["zone"].rows, len(incidents)) * _max_entries(
+            agencies.rows, len(incidents)
+        )
         return cls(
             filter_frame=filter_frame,
-            values=incident_values(incidents),
             zones=zones,
             areas=areas,
-            agencies=_encode(*agency_membership(incidents)),
+            agencies=agencies,
             dates=incidents[["date", "date_end"]].copy(),
+            names={level: area_names(level, zones=zones) for level in geodata.LEVELS},
+            lanes=_Lanes.pack(
+                {c: v for c, v in values.items() if c != "incidents" and v.any()},
+                multiplicity=multiplicity,
+            ),
         )
 
     def __len__(self) -> int:
@@ -1009,27 +1155,30 @@ class IncidentIndex:
         return self._periods[period]
 
     def _keys(
-        self, keep: np.ndarray, *, level: Level, period: Period | None, by_agency: bool
-    ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
-        """Selected membership rows, their (key index, key labels) per dimension, and the
-        imprecise-date flag per row."""
+        self, *, level: Level, period: Period | None, by_agency: bool
+    ) -> tuple[np.ndarray | None, list[tuple[np.ndarray, np.ndarray]], np.ndarray | None]:
+        """Membership rows (``None``: one entry per incident, in order), the (key index,
+        key labels) of each dimension per entry, and the imprecise-date flag per entry."""
         area = self.areas[level]
-        rows, area_keys = area.rows, area.keys
+        rows: np.ndarray | None = area.rows
+        area_keys = area.keys
         agency_keys = np.zeros(0, dtype=np.int64)
         if by_agency:
-            rows, area_keys, agency_keys = _cross(
-                len(self), rows, area_keys, self.agencies.rows, self.agencies.keys
-            )
-        selected = keep[rows]
-        rows = rows[selected]
-        parts = [(area_keys[selected], area.codes)]
-        imprecise = np.zeros(len(rows), dtype=np.int64)
+            if level not in self._crossed:
+                self._crossed[level] = _cross(
+                    len(self), area.rows, area.keys, self.agencies.rows, self.agencies.keys
+                )
+            rows, area_keys, agency_keys = self._crossed[level]
+        elif level != "zone":
+            rows = None  # admin levels: entry i is incident i
+        parts = [(area_keys, area.codes)]
+        imprecise = None
         if period is not None:
             period_index, labels, period_imprecise = self._period(period)
-            parts.append((period_index[rows], labels))
-            imprecise = period_imprecise[rows]
+            parts.append((period_index if rows is None else period_index[rows], labels))
+            imprecise = period_imprecise if rows is None else period_imprecise[rows]
         if by_agency:
-            parts.append((agency_keys[selected], self.agencies.codes))
+            parts.append((agency_keys, self.agencies.codes))
         return rows, parts, imprecise
 
     def aggregate(
@@ -1042,30 +1191,40 @@ class IncidentIndex:
     ) -> pd.DataFrame:
         """Same as ``aggregate(flt.apply(frame), level=..., period=..., by_agency=...)``."""
         _check_level(level, period)
-        rows, parts, imprecise = self._keys(
-            self.mask(flt), level=level, period=period, by_agency=by_agency
-        )
-        group, present = _group_ids(parts)
+        keep = self.mask(flt)
+        rows, parts, imprecise = self._keys(level=level, period=period, by_agency=by_agency)
+        group, present = _group_ids(parts, keep if rows is None else keep[rows])
         n_groups = len(present)
-        sums = {
-            column: _group_sum(group, per_incident[rows], n_groups)
-            for column, per_incident in self.values.items()
-        }
-        sums["imprecise_dates"] = _group_sum(group, imprecise, n_groups)
+        packed = self.lanes.sums(group, n_groups, rows)
+        sums = {"incidents": _group_sum(group, None, n_groups)}
+        for column in _VALUE_COLUMNS[1:]:
+            sums[column] = packed.get(column, np.zeros(n_groups, dtype=np.int64))
+        sums["imprecise_dates"] = (
+            _group_sum(group, imprecise.astype(np.float64), n_groups)
+            if imprecise is not None and imprecise.any()
+            else np.zeros(n_groups, dtype=np.int64)
+        )
         names = ["area_code", "period", "agency"] if period else ["area_code", "agency"]
         keys_out: dict[str, np.ndarray] = {}
         remainder = present
         for name, (_keys, labels) in reversed(list(zip(names, parts, strict=False))):
             keys_out[name] = labels[remainder % len(labels)]
             remainder = remainder // len(labels)
-        groups = pd.DataFrame({**keys_out, **sums})
-        return _finish(groups, level=level, period=period, by_agency=by_agency, zones=self.zones)
+        return _finish(
+            {**keys_out, **sums}, names=self.names[level], period=period, by_agency=by_agency
+        )
 
     def totals(self, flt: Filter | None = None) -> dict[str, int | bool]:
         """Same as :func:`totals` on the filtered frame."""
         keep = self.mask(flt)
-        out: dict[str, int | bool] = {c: int(v[keep].sum()) for c, v in self.values.items()}
-        out["civilians_killed_at_least"] = bool(
-            self.values["civilians_killed_at_least"][keep].any()
-        )
+        packed = self.lanes.sums(np.where(keep, 0, 1), 1, None)
+        out: dict[str, int | bool] = {"incidents": int(keep.sum())}
+        for column in _VALUE_COLUMNS[1:]:
+            out[column] = int(packed[column][0]) if column in packed else 0
+        out["civilians_killed_at_least"] = bool(out["civilians_killed_at_least"])
         return out
+
+
+def _max_entries(rows: np.ndarray, n: int) -> int:
+    """Largest number of membership entries of one incident (1 when there are none)."""
+    return int(np.bincount(rows, minlength=n).max()) if len(rows) else 1

@@ -172,9 +172,9 @@ class Filter:
         """
         keep = np.ones(len(incidents), dtype=bool)
         if self.date_from is not None:
-            keep &= (incidents["date"] >= pd.Timestamp(self.date_from)).to_numpy()
+            keep &= _days(incidents["date"]) >= np.datetime64(self.date_from, "D")
         if self.date_to is not None:
-            keep &= (incidents["date_end"] <= pd.Timestamp(self.date_to)).to_numpy()
+            keep &= _days(incidents["date_end"]) <= np.datetime64(self.date_to, "D")
         if self.agencies:
             keep &= _any_token_in(incidents["agencies"], self.agencies)
         if self.operations:
@@ -195,6 +195,15 @@ class Filter:
     def apply(self, incidents: pd.DataFrame) -> pd.DataFrame:
         """Return the rows of ``incidents`` that pass the filter."""
         return incidents[self.mask(incidents)]
+
+
+def _days(column: pd.Series) -> np.ndarray:
+    """A date column as ``datetime64[D]`` (NaT compares false, so undated rows drop out)."""
+    values = column.to_numpy()
+    if values.dtype.kind != "M":
+        values = pd.to_datetime(column).to_numpy()
+    days: np.ndarray = values.astype("datetime64[D]")
+    return days
 
 
 def _cells_and_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
