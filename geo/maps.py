@@ -46,6 +46,9 @@ VENEZUELA_BOUNDS: Final = ((0.63, -73.37), (12.50, -59.74))
 DEFAULT_TOLERANCE_DEG: Final = 0.01
 """Simplification for the national view (about 1 km; half a pixel at zoom 6)."""
 
+ZONE_TOLERANCE_DEG: Final = 0.0002
+"""Simplification of zones (about 20 m): they are few and small, and users zoom in on them."""
+
 COORDINATE_DECIMALS: Final = 4
 """Decimals kept in drawn coordinates (1e-4 degrees is about 11 m)."""
 
@@ -150,13 +153,26 @@ def simplified_layer(
 
 
 def simplified_zones(
-    zones: gpd.GeoDataFrame, tolerance_deg: float, *, decimals: int = COORDINATE_DECIMALS
+    zones: gpd.GeoDataFrame,
+    tolerance_deg: float,
+    *,
+    approximate_tolerance_deg: float = ZONE_TOLERANCE_DEG,
+    decimals: int = COORDINATE_DECIMALS,
 ) -> gpd.GeoDataFrame:
-    """Return zones with each polygon simplified on its own (zones may overlap)."""
+    """Return zones with each polygon simplified on its own (zones may overlap).
+
+    Approximate zones (small circles users zoom in on) use the finer
+    ``approximate_tolerance_deg``; the others (unions of admin units, up to whole states)
+    use ``tolerance_deg``. Both in degrees.
+    """
     out = zones.copy()
     geometries = out.geometry.to_numpy()
-    if tolerance_deg > 0:
-        geometries = shapely.simplify(geometries, tolerance_deg, preserve_topology=True)
+    tolerances = np.where(
+        out["precision"].map(is_approximate).to_numpy(dtype=bool),
+        min(approximate_tolerance_deg, tolerance_deg),
+        tolerance_deg,
+    )
+    geometries = shapely.simplify(geometries, tolerances, preserve_topology=True)
     out["geometry"] = _round_coordinates(geometries, decimals)
     return out
 

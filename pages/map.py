@@ -21,7 +21,8 @@ st_folium(
     key="overview-map",
     height=640,
     use_container_width=True,
-    returned_objects=[],
+    returned_objects=[],  # moving or zooming the map does not rerun the page
+    render=False,  # st_folium renders the map itself once; skip its extra full-page render
 )
 st.caption(
     _(

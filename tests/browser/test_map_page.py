@@ -107,3 +107,23 @@ def test_zone_tooltip_says_approximate(app_url: str, page: Any) -> None:
     )
     tooltip = frame.wait_for_selector(".leaflet-tooltip", timeout=MAP_TIMEOUT_MS)
     assert "approximate" in tooltip.inner_text()
+
+
+def test_filter_round_trips_through_the_url(app_url: str, page: Any) -> None:
+    page.goto(f"{app_url}/?agency=PNB&from=2015-07-01&to=2015-07-31", wait_until="load")
+    sidebar = page.locator("[data-testid='stSidebar']")
+    sidebar.get_by_text("PNB —").first.wait_for(timeout=MAP_TIMEOUT_MS)
+    dates = sidebar.locator("[data-testid='stDateInput'] input").all()
+    assert [field.input_value() for field in dates] == ["2015-07-01", "2015-07-31"]
+    _map_frame(page)  # the page ran to the end
+    # the URL still names the same view (and gained nothing else)
+    page.wait_for_function("location.search.includes('agency=PNB')", timeout=MAP_TIMEOUT_MS)
+    query = page.evaluate("location.search")
+    assert "from=2015-07-01" in query
+    assert "to=2015-07-31" in query
+
+
+def test_bad_link_is_explained_not_fatal(app_url: str, page: Any) -> None:
+    page.goto(f"{app_url}/?from=yesterday", wait_until="load")
+    page.get_by_text("The link's filter was ignored").wait_for(timeout=MAP_TIMEOUT_MS)
+    _map_frame(page)
