@@ -132,6 +132,11 @@ class Location:
     zone_ids: tuple[str, ...] = field(default_factory=tuple)
 
 
+_OUTSIDE: Final = 0
+_TEST: Final = 1
+_INSIDE: Final = 2
+
+
 @dataclass(frozen=True)
 class _Layer:
     """Prepared polygons of one level and their bounds, for point-in-polygon tests."""
@@ -181,6 +186,8 @@ class Gazetteer:
             "parish": _Layer.of(self.parishes),
             "zone": _Layer.of(self.zones),
         }
+        self._relation: NDArray[np.int8] | None = None
+        self._pieces: dict[tuple[int, int], shapely.Geometry] = {}
         self._zones_by_unit: dict[str, set[str]] = defaultdict(set)
         for zone_id, codes in zip(
             self.zones["zone_id"], self.zones.get("admin_codes", pd.Series()), strict=False
@@ -453,7 +460,13 @@ class Gazetteer:
 
         zone_ids = np.full(n, "", dtype=object)
         if with_zones and len(self.zones):
-            point_index, zone_index = _all_covers(self._layers["zone"], points)
+            point_index, zone_index = _all_covers(
+                self._layers["zone"],
+                points,
+                parish_hit,
+                self._zone_parish_relation(),
+                self._pieces,
+            )
             ids = self.zones["zone_id"].astype(str).to_numpy(dtype=object)
             zone_ids = _join_ids(n, point_index, zone_index, ids)
         return pd.DataFrame(
@@ -465,6 +478,34 @@ class Gazetteer:
             },
             dtype=object,
         )
+
+    def _zone_parish_relation(self) -> NDArray[np.int8]:
+        """Return, per zone and parish, whether the zone is disjoint from the parish
+        (:data:`_OUTSIDE`), covers it (:data:`_INSIDE`) or overlaps it partly
+        (:data:`_TEST`; the overlap is kept in ``self._pieces``). One extra last column
+        (:data:`_TEST`) stands for "no parish".
+
+        Computed once, on first use: it lets :meth:`assign_areas` place the points of
+        fully covered or disjoint parishes in or out of a zone without a geometric test,
+        and test the others against the small overlap instead of the whole zone.
+        """
+        if self._relation is None:
+            parishes = self._layers["parish"].polygons
+            tree = shapely.STRtree(parishes)
+            relation = np.zeros((len(self.zones), len(parishes) + 1), dtype=np.int8)
+            relation[:, -1] = _TEST
+            for z, zone in enumerate(self._layers["zone"].polygons):
+                if zone is None or shapely.is_empty(zone):
+                    continue
+                touching = tree.query(zone, predicate="intersects")
+                covered = shapely.covers(zone, parishes[touching])
+                relation[z, touching] = np.where(covered, _INSIDE, _TEST)
+                for parish in touching[~covered]:
+                    piece = shapely.intersection(zone, parishes[parish])
+                    shapely.prepare(piece)
+                    self._pieces[z, int(parish)] = piece
+            self._relation = relation
+        return self._relation
 
     def zones_covering(
         self, *, state_code: str = "", muni_code: str = "", parish_code: str = ""
@@ -551,17 +592,43 @@ def _first_cover(layer: _Layer, points: _SortedPoints, n: int) -> NDArray[np.int
 
 
 def _all_covers(
-    layer: _Layer, points: _SortedPoints
+    layer: _Layer,
+    points: _SortedPoints,
+    parish_hit: NDArray[np.int64],
+    relation: NDArray[np.int8],
+    pieces: dict[tuple[int, int], shapely.Geometry],
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Return ``(caller row, polygon)`` for every polygon of ``layer`` covering a point
-    (boundary included); for overlapping layers such as zones."""
+    (boundary included); for overlapping layers such as zones.
+
+    ``relation[i, parish]`` (see :meth:`Gazetteer._zone_parish_relation`) settles the
+    points of parishes polygon ``i`` covers or misses; the points of partly covered
+    parishes are tested against the overlap ``pieces[i, parish]``, points in no parish
+    against the whole polygon.
+    """
     rows: list[NDArray[np.int64]] = []
     polygons: list[NDArray[np.int64]] = []
     for i, candidates in _candidates(layer, points):
-        inside = shapely.intersects_xy(
-            layer.polygons[i], points.lon[candidates], points.lat[candidates]
-        )
-        covered = points.order[candidates[inside]].astype(np.int64)
+        caller_rows = points.order[candidates]
+        parish = parish_hit[caller_rows]
+        status = relation[i, parish]  # parish -1 → the last column: _TEST
+        found = [caller_rows[status == _INSIDE]]
+        test = candidates[status == _TEST]
+        test_parish = parish[status == _TEST]
+        by_parish = np.argsort(test_parish, kind="stable")
+        test, test_parish = test[by_parish], test_parish[by_parish]
+        starts = np.flatnonzero(np.r_[True, test_parish[1:] != test_parish[:-1]])
+        for group in np.split(np.arange(len(test)), starts[1:]):
+            if group.size == 0:
+                continue
+            code = int(test_parish[group[0]])
+            shape = layer.polygons[i] if code < 0 else pieces[i, code]
+            group_points = test[group]
+            inside = shapely.intersects_xy(
+                shape, points.lon[group_points], points.lat[group_points]
+            )
+            found.append(points.order[group_points[inside]])
+        covered = np.concatenate(found).astype(np.int64)
         rows.append(covered)
         polygons.append(np.full(len(covered), i, dtype=np.int64))
     if not rows:
@@ -611,11 +678,9 @@ def _join_ids(
 
 def _take(values: pd.Series, index: NDArray[np.int64]) -> NDArray[np.object_]:
     """``values[index]`` as text, with ``""`` where ``index`` is -1."""
-    array = values.astype(str).to_numpy(dtype=object)
-    out = np.full(len(index), "", dtype=object)
-    hit = index >= 0
-    out[hit] = array[index[hit]]
-    return out
+    with_blank = np.append(values.astype(str).to_numpy(dtype=object), "")
+    taken: NDArray[np.object_] = with_blank[index]  # -1 picks the appended ""
+    return taken
 
 
 def _zone_anchor(geometry: shapely.Geometry, definition: str) -> shapely.Point:

@@ -12,7 +12,7 @@ from fixtures_geo import tiny_gazetteer, tiny_municipalities, tiny_parishes, tin
 from shapely.geometry import Point, box
 
 from geo import i18n
-from geo.gazetteer import Gazetteer, Location, Place, normalize_name
+from geo.gazetteer import Gazetteer, Location, Place, fold_text, normalize_name
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +31,11 @@ def codes(places: list[Place]) -> list[str]:
 
 
 # ---------------------------------------------------------------------- names
+def test_fold_text_keeps_generic_words_for_non_place_names() -> None:
+    assert fold_text("Policía del Estado Aragua") == "policia del estado aragua"
+    assert normalize_name("Policía del Estado Aragua") == "policia del aragua"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pyproj
 import pytest
 import shapely
@@ -199,3 +200,18 @@ def test_zone_area_layer_has_state_and_marks() -> None:
     assert layer.loc["petare", "state_code"] == "VE-M"
     assert layer.loc["cota-905", "precision"] == "approximate"
     assert layer.loc["aragua", "roles"] == "operation_zone;region"
+
+
+def test_assign_areas_on_shipped_zones_agrees_with_a_naive_loop(gaz: Gazetteer) -> None:
+    """Points around Caracas and the Tuy valleys: same zones as testing each polygon."""
+    rng = np.random.default_rng(3)
+    lons = np.concatenate([rng.normal(-66.9, 0.06, 1500), rng.uniform(-67.2, -66.0, 1500)])
+    lats = np.concatenate([rng.normal(10.48, 0.04, 1500), rng.uniform(10.0, 10.7, 1500)])
+    frame = gaz.assign_areas(lons, lats)
+    zones = geodata.load_shipped_zones()
+    points = shapely.points(lons, lats)
+    expected = [[] for _ in range(len(points))]  # type: list[list[str]]
+    for zone_id, geometry in zip(zones["zone_id"], zones.geometry, strict=True):
+        for i in np.flatnonzero(shapely.covers(geometry, points)):
+            expected[i].append(zone_id)
+    assert frame["zone_ids"].tolist() == [";".join(sorted(ids)) for ids in expected]
