@@ -30,10 +30,26 @@ def postgis_server() -> Iterator[PostgresServer]:
         yield server
 
 
+def empty_postgis_store(server: PostgresServer) -> object:
+    """Return an empty, unseeded PostGIS store on the session server (tables truncated)."""
+    import psycopg
+
+    from geo.postgis import PostGISStore
+
+    store = PostGISStore(server.dsn, seed=False)
+    store.init_schema()  # a no-op once the schema exists
+    with psycopg.connect(server.dsn, autocommit=True) as connection:
+        connection.execute(
+            "TRUNCATE zonas.incidents, zonas.sources, zonas.user_zones, zonas.meta "
+            "RESTART IDENTITY CASCADE"
+        )
+    return store
+
+
 # ---------------------------------------------------------------------- store backends
 # Owned by the store work (tests/test_store_contract.py). Every backend listed here runs
 # the whole store contract; a backend adds its name and a branch in make_store.
-STORE_BACKENDS = ["gpkg"]
+STORE_BACKENDS = ["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)]
 
 
 def make_store(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> object:
@@ -42,5 +58,7 @@ def make_store(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
 
     if backend == "gpkg":
         return open_store(str(tmp_path / "store.gpkg"), seed=False)
+    if backend == "postgis":
+        return empty_postgis_store(request.getfixturevalue("postgis_server"))
     msg = f"unknown store backend {backend!r}"
     raise ValueError(msg)
