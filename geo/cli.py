@@ -13,9 +13,13 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 from geo.filters import Filter, FilterError
 from geo.i18n import _, argparse_in_language, language_from_env, use_language
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -152,75 +156,49 @@ def _add_zones(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     importing.set_defaults(func=_cmd_zones_import)
 
 
-# ---------------------------------------------------------------------- export
-def _parse_bbox(text: str) -> tuple[float, float, float, float]:
-    try:
-        values = tuple(float(part) for part in text.split(","))
-    except ValueError:
-        values = ()
-    if len(values) != 4:
-        raise argparse.ArgumentTypeError(
-            _("{text!r} is not MIN_LON,MIN_LAT,MAX_LON,MAX_LAT").format(text=text)
-        )
-    return (values[0], values[1], values[2], values[3])
-
-
-def _cmd_export(args: argparse.Namespace) -> int:
+# ---------------------------------------------------------------------- import
+def _cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from geo.export import ExportError, ExportView, render_export
-    from geo.store import open_store
+    from geo.ingest import default_rejects_path, prepare_file, write_batch
 
-    view = ExportView(
-        flt=filter_from_args(args),
-        level=args.level,
-        measure=args.measure,
-        title=args.title,
-        bbox=args.bbox,
-        lang=args.lang,
-    )
-    try:
-        data = render_export(open_store(args.store), args.format, view, dpi=args.dpi)
-    except ExportError as error:
-        print(_("error: {error}").format(error=error), file=sys.stderr)
-        return 2
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(data)
-    print(_("wrote {path} ({size} bytes)").format(path=out, size=len(data)))
-    return 0
+    batch = prepare_file(args.path, fmt=args.format, strict=args.strict)
+    if batch.unreadable or args.dry_run:
+        report = write_batch(batch, None, dry_run=args.dry_run)
+    else:
+        from geo.store import open_store
+
+        rejects = Path(args.rejects) if args.rejects else default_rejects_path(args.path)
+        report = write_batch(batch, open_store(args.store), rejects_path=rejects)
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
+    print(report.summary())
+    if report.rejects_path is not None:
+        print(_("rejected rows written to {path}").format(path=report.rejects_path))
+    return report.exit_code()
 
 
-def _add_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from geo.export import DEFAULT_DPI, FORMATS
-    from geo.geodata import LEVELS
-
+def _add_import(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
-        "export",
-        help=_("export the map (PNG, SVG, PDF, report, HTML) or the incidents (CSV, GeoJSON)"),
+        "import", help=_("import incidents from a CSV, XLSX, GeoJSON or ACLED export file")
     )
-    parser.add_argument("--format", required=True, choices=FORMATS, help=_("what to write"))
-    parser.add_argument("--out", required=True, metavar="FILE", help=_("output file"))
-    parser.add_argument(
-        "--level", choices=LEVELS, default="municipality", help=_("aggregation level of the map")
-    )
-    parser.add_argument(
-        "--measure", default="incidents",
-        help=_("mapped measure: incidents, civilians_killed, civilians_injured, "
-               "officers_killed, detained"),
-    )  # fmt: skip
-    parser.add_argument("--title", help=_("title printed on the map (default: measure by level)"))
-    parser.add_argument(
-        "--dpi", type=int, default=DEFAULT_DPI, help=_("PNG resolution (default: 200)")
-    )
-    parser.add_argument(
-        "--bbox", type=_parse_bbox, metavar="MIN_LON,MIN_LAT,MAX_LON,MAX_LAT",
-        help=_("map extent in degrees (default: the selected areas, or the whole country)"),
-    )  # fmt: skip
-    parser.add_argument("--lang", choices=["es", "en"], help=_("language of the export text"))
-    add_filter_options(parser)
+    parser.add_argument("path", help=_("the file to import"))
     add_store_option(parser)
-    parser.set_defaults(func=_cmd_export)
+    parser.add_argument(
+        "--format", choices=["auto", "zonas", "acled"], default="auto",
+        help=_("input columns: ours (zonas), an ACLED export, or detect (default)"),
+    )  # fmt: skip
+    parser.add_argument(
+        "--dry-run", action="store_true", help=_("validate and report; write nothing")
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help=_("reject rows with warnings (unknown places...)")
+    )
+    parser.add_argument(
+        "--rejects", metavar="FILE",
+        help=_("where to write rejected rows (default: <name>.rejects.csv next to the input)"),
+    )  # fmt: skip
+    parser.set_defaults(func=_cmd_import)
 
 
 # ---------------------------------------------------------------------- db (PostGIS)
@@ -413,6 +391,141 @@ def _add_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     parser.set_defaults(func=_cmd_export)
 
 
+# ---------------------------------------------------------------------- stats
+STATS_JSON_COLUMNS = (
+    "area_code", "area_name", "period", "agency", "incidents", "civilians_killed_min",
+    "civilians_killed_max", "civilians_killed_at_least", "civilians_injured",
+    "officers_killed", "officers_injured", "detained", "fatalities_unsplit",
+    "civilians_killed_unknown", "imprecise_dates",
+)  # fmt: skip
+"""Keys of each ``zonas stats --json`` object (``period``/``agency`` only when asked)."""
+
+
+def stats_table_text(table: pd.DataFrame) -> str:
+    """Return an :func:`geo.aggregate.aggregate` table as aligned text, ranges as ``14–16``."""
+    from geo.aggregate import format_range
+
+    headers = [_("area"), _("name")]
+    has_period, has_agency = "period" in table, "agency" in table
+    if has_period:
+        headers.append(_("period"))
+    if has_agency:
+        headers.append(_("agency"))
+    headers += [_("incidents"), _("civilians killed"), _("injured"), _("officers killed"),
+                _("officers injured"), _("detained")]  # fmt: skip
+    rows = []
+    for row in table.to_dict("records"):
+        cells = [str(row["area_code"]), str(row["area_name"])]
+        if has_period:
+            cells.append(str(row["period"]))
+        if has_agency:
+            cells.append(str(row["agency"]))
+        killed = format_range(
+            int(row["civilians_killed_min"]), int(row["civilians_killed_max"]),
+            at_least=bool(row["civilians_killed_at_least"]),
+        )  # fmt: skip
+        cells += [str(row["incidents"]), killed, str(row["civilians_injured"]),
+                  str(row["officers_killed"]), str(row["officers_injured"]),
+                  str(row["detained"])]  # fmt: skip
+        rows.append(cells)
+    numeric_from = len(headers) - 6
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(headers)]  # fmt: skip
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            cell.rjust(width) if i >= numeric_from else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return "\n".join([line(headers), *(line(r) for r in rows)])
+
+
+def _cmd_stats(args: argparse.Namespace) -> int:
+    import json
+
+    from geo.aggregate import aggregate
+    from geo.store import open_store
+    from geo.zones import all_zones
+
+    flt = filter_from_args(args)
+    incidents = open_store(args.store).read_incidents(flt)
+    zones = all_zones(store_location=args.store) if args.by == "zone" else None
+    table = aggregate(
+        incidents, level=args.by, period=args.period, by_agency=args.by_agency, zones=zones
+    )
+    if args.json:
+        columns = [c for c in STATS_JSON_COLUMNS if c in table.columns]
+        records = [
+            {c: (v.item() if hasattr(v, "item") else v) for c, v in row.items()}
+            for row in table[columns].to_dict("records")
+        ]
+        print(json.dumps(records, ensure_ascii=False, indent=1))
+        return 0
+    if table.empty:
+        print(_("no incidents match the filter"))
+        return 0
+    print(stats_table_text(table))
+    return 0
+
+
+def _add_stats(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from geo.aggregate import PERIODS
+    from geo.geodata import LEVELS
+
+    parser = sub.add_parser(
+        "stats", help=_("incidents and victims per area (and period, agency) as a table")
+    )
+    parser.add_argument(
+        "--by", choices=LEVELS, default="state", help=_("areas to count by (default: state)")
+    )
+    parser.add_argument("--period", choices=PERIODS, help=_("also break down by period"))
+    parser.add_argument(
+        "--by-agency", action="store_true",
+        help=_("one row per agency (an incident counts once for each of its agencies)"),
+    )  # fmt: skip
+    parser.add_argument("--json", action="store_true", help=_("print a JSON list of objects"))
+    add_filter_options(parser)
+    add_store_option(parser)
+    parser.set_defaults(func=_cmd_stats)
+
+
+# ---------------------------------------------------------------------- bench
+def _cmd_bench(args: argparse.Namespace) -> int:
+    import json
+
+    from geo.benchmark import format_report, run_benchmark
+
+    result = run_benchmark(
+        args.events,
+        seed=args.seed,
+        repeats=args.repeats,
+        naive=not args.no_naive,
+        progress=None if args.json else (lambda message: print(message, file=sys.stderr)),
+    )
+    print(json.dumps(result) if args.json else format_report(result))
+    return 0
+
+
+def _add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "bench", help=_("benchmark re-filtering and re-aggregating N synthetic incidents")
+    )
+    parser.add_argument(
+        "--events", type=int, default=1_000_000, metavar="N",
+        help=_("number of synthetic incidents (default: 1,000,000)"),
+    )  # fmt: skip
+    parser.add_argument(
+        "--repeats", type=int, default=5, help=_("timed runs per interaction (default: 5)")
+    )
+    parser.add_argument("--seed", type=int, default=0, help=_("seed of the synthetic data"))
+    parser.add_argument(
+        "--no-naive", action="store_true", help=_("skip the naive spatial-join baseline")
+    )
+    parser.add_argument("--json", action="store_true", help=_("print one JSON object"))
+    parser.set_defaults(func=_cmd_bench)
+
+
 # ---------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``zonas`` argument parser."""
@@ -422,7 +535,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     _add_zones(sub)
+    _add_import(sub)
     _add_export(sub)
+    _add_stats(sub)
+    _add_bench(sub)
     _add_db(sub)
     return parser
 
