@@ -481,17 +481,39 @@ def _projected_window(
 def _prepare(
     frame: gpd.GeoDataFrame, crs: str, window: tuple[float, float, float, float], px_m: float
 ) -> gpd.GeoDataFrame:
-    """Project ``frame`` to the map CRS, keep what touches the window, simplify to ~1 px."""
+    """Keep what touches the window (cut in lon/lat first, cheap), project it to the map
+    CRS and simplify it to about one pixel (``px_m`` metres)."""
     if frame.empty:
         return frame.to_crs(crs) if frame.crs is not None else frame
-    projected = frame.to_crs(crs)
-    x0, y0, x1, y1 = window
-    projected = projected.cx[x0:x1, y0:y1]
-    projected = projected.copy()
+    lon0, lat0, lon1, lat1 = _window_lonlat(crs, window)
+    projected = frame.cx[lon0:lon1, lat0:lat1].to_crs(crs)
     # Non-topological simplification is several times faster; at one pixel the
     # difference cannot be seen (tiny rings that collapse are below a pixel anyway).
     projected["geometry"] = projected.geometry.simplify(px_m, preserve_topology=False)
     return projected
+
+
+def _window_lonlat(
+    crs: str, window: tuple[float, float, float, float]
+) -> tuple[float, float, float, float]:
+    """Lon/lat bounds of a projected window, densified along its edges, with a margin."""
+    from pyproj import Transformer
+
+    x0, y0, x1, y1 = window
+    steps = np.linspace(0.0, 1.0, 9)
+    xs = np.concatenate([x0 + (x1 - x0) * steps, np.full(9, x1), x0 + (x1 - x0) * steps,
+                         np.full(9, x0)])  # fmt: skip
+    ys = np.concatenate([np.full(9, y0), y0 + (y1 - y0) * steps, np.full(9, y1),
+                         y0 + (y1 - y0) * steps])  # fmt: skip
+    lons, lats = Transformer.from_crs(crs, CRS, always_xy=True).transform(xs, ys)
+    margin_lon = (float(np.max(lons)) - float(np.min(lons))) * 0.02
+    margin_lat = (float(np.max(lats)) - float(np.min(lats))) * 0.02
+    return (
+        float(np.min(lons)) - margin_lon,
+        float(np.min(lats)) - margin_lat,
+        float(np.max(lons)) + margin_lon,
+        float(np.max(lats)) + margin_lat,
+    )
 
 
 def _nice_length_km(max_km: float) -> float:
@@ -857,17 +879,40 @@ class ExportData:
     generated: datetime
 
 
-def collect_export_data(store: Store, flt: Filter) -> ExportData:
-    """Read what an export of ``flt`` needs from ``store`` (the filter is applied by the
-    store with :meth:`Filter.mask`, the one filter implementation)."""
+def collect_export_data(
+    store: Store,
+    flt: Filter,
+    *,
+    incidents: gpd.GeoDataFrame | None = None,
+    zones: gpd.GeoDataFrame | None = None,
+) -> ExportData:
+    """Gather what an export of ``flt`` shows.
+
+    Parameters
+    ----------
+    store
+        Source of the sources table, the user zones and the data version (and of the
+        incidents when ``incidents`` is not given).
+    flt
+        The view's filter, applied with :meth:`Filter.mask` (the one filter
+        implementation) by the store or, for ``incidents``, here.
+    incidents
+        All incidents of ``store``, already in memory (the app's cached frame): saves a
+        second read of a large store.
+    zones
+        Shipped and user zones (default: :func:`geo.zones.all_zones` of the store).
+    """
     from geo.zones import all_zones
 
-    incidents = store.read_incidents(flt)
-    ids = incidents["incident_id"].astype(str).tolist()
+    if incidents is None:
+        selected = store.read_incidents(flt)
+    else:
+        selected = incidents[flt.mask(incidents)].reset_index(drop=True)
+    ids = selected["incident_id"].astype(str).tolist()
     return ExportData(
-        incidents=incidents,
+        incidents=selected,
         sources=store.read_sources(ids),
-        zones=all_zones(store_location=store.location),
+        zones=all_zones(store_location=store.location) if zones is None else zones,
         data_version=store.content_version(),
         generated=_utc_now(),
     )

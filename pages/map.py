@@ -6,8 +6,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import maps
+from geo.export import ExportView
 from geo.i18n import _
 from ui import cache
+from ui.downloads import export_downloads
+from ui.sidebar import current_filter
 
 st.title(_("Operation zones and peace zones"))
 online = st.sidebar.toggle(
@@ -30,3 +33,5 @@ st.caption(
         "not surveyed boundaries."
     )
 )
+# Downloads (geo.export via ui.downloads): pass the page's level, measure and bounds.
+export_downloads(ExportView(flt=current_filter()), key="map-export")
