@@ -25,6 +25,7 @@ from shapely.geometry import Point, box
 from geo import geodata, i18n
 from geo.cli import main
 from geo.gazetteer import build_gazetteer
+from geo.store import open_store
 from geo.zones import (
     ZoneProblem,
     all_zones,
@@ -41,6 +42,13 @@ CARACAS = (-66.90, 10.50)  # a free spot in Libertador, away from the shipped zo
 def _english() -> Iterator[None]:
     with i18n.use_language("en"):
         yield
+
+
+def empty_store(tmp_path: Path) -> str:
+    """A new GeoPackage store without the seed incidents (fast to create)."""
+    location = str(tmp_path / "store.gpkg")
+    open_store(location, seed=False)
+    return location
 
 
 def geodesic_area_m2(geometry: shapely.Geometry) -> float:
@@ -295,6 +303,7 @@ def test_zone_problem_without_names() -> None:
 
 
 # ---------------------------------------------------------------------- import and listing
+@pytest.mark.slow  # creates and seeds a real store, as a first import does
 def test_import_stores_valid_zones_and_reports(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -313,7 +322,7 @@ def test_import_stores_valid_zones_and_reports(
 def test_import_with_rejected_features_stores_the_rest_and_exits_1(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    store = str(tmp_path / "store.gpkg")
+    store = empty_store(tmp_path)
     bad = feature({"zone_id": "fuera", "name": "Fuera"},
                   {"type": "Polygon", "coordinates": square(-3.70, 40.40)})  # fmt: skip
     path = write_feature_collection(tmp_path / "z.geojson", [GOOD, bad])
@@ -335,7 +344,7 @@ def test_import_of_an_unreadable_file_exits_2_and_creates_no_store(
 
 
 def test_reimporting_an_id_replaces_the_zone(tmp_path: Path) -> None:
-    store = str(tmp_path / "store.gpkg")
+    store = empty_store(tmp_path)
     first = write_feature_collection(tmp_path / "a.geojson", [GOOD])
     moved = feature({"zone_id": "barrio-uno", "name": "Barrio Uno (redrawn)"},
                     {"type": "Polygon", "coordinates": square(-66.85, 10.48)})  # fmt: skip
@@ -361,7 +370,7 @@ def test_all_zones_are_shipped_then_user_zones(tmp_path: Path) -> None:
 
 
 def test_user_zones_are_usable_in_the_gazetteer(tmp_path: Path) -> None:
-    store = str(tmp_path / "store.gpkg")
+    store = empty_store(tmp_path)
     import_user_zones(
         write_feature_collection(tmp_path / "z.geojson", [GOOD]), store_location=store
     )
@@ -377,7 +386,7 @@ def test_user_zones_are_usable_in_the_gazetteer(tmp_path: Path) -> None:
 def test_cli_lists_zones_with_approximate_marked(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    store = str(tmp_path / "store.gpkg")
+    store = empty_store(tmp_path)
     import_user_zones(
         write_feature_collection(tmp_path / "z.geojson", [GOOD]), store_location=store
     )
@@ -399,7 +408,7 @@ def test_cli_lists_zones_with_approximate_marked(
 
 
 def test_cli_imports_zones(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    store = str(tmp_path / "store.gpkg")
+    store = empty_store(tmp_path)
     path = write_feature_collection(tmp_path / "z.geojson", [GOOD])
     assert main(["zones", "import", str(path), "--store", store]) == 0
     assert "1 zone(s) stored" in capsys.readouterr().out
