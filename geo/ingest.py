@@ -46,7 +46,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -71,7 +71,9 @@ from geo.incidents import (
     empty_incidents,
     empty_sources,
 )
-from geo.store import Store
+
+if TYPE_CHECKING:
+    from geo.store import Store
 
 Format = Literal["auto", "zonas", "acled"]
 Severity = Literal["error", "warning"]
@@ -225,6 +227,16 @@ def _bad_bytes(text: str) -> str | None:
     return None
 
 
+def _repair(text: str) -> str:
+    """Replace undecodable bytes (surrogate escapes) by their Windows-1252 character."""
+    if _bad_bytes(text) is None:
+        return text
+    return "".join(
+        bytes([ord(ch) - 0xDC00]).decode("cp1252", "replace") if "\udc80" <= ch <= "\udcff" else ch
+        for ch in text
+    )
+
+
 def _cell_text(value: object) -> str:
     if value is None:
         return ""
@@ -250,7 +262,7 @@ def _read_csv(text: str) -> tuple[list[str], list[dict[str, str]]]:
         ) from error
     if not table:
         raise _UnreadableError(_("the file is empty"))
-    header = [name.strip() for name in table[0]]
+    header = [_repair(name.strip()) for name in table[0]]
     if len(set(header)) != len(header):
         raise _UnreadableError(_("the header repeats a column name"))
     records = []
@@ -481,9 +493,11 @@ def _common_checks(row: _Row, file: str) -> None:
             )  # fmt: skip
         if (byte := _bad_bytes(value)) is not None:
             row.error(
-                file, column,
+                file, _repair(column),
                 _("not UTF-8 text (byte {byte}); save the file as UTF-8").format(byte=byte),
             )  # fmt: skip
+    # Keep going with readable text (the row is rejected; its rejects line stays legible).
+    row.raw = {_repair(k): _repair(v) for k, v in row.raw.items()}
 
 
 def _set_date(row: _Row, file: str, column: str, text: str, precision: str) -> None:
@@ -937,32 +951,50 @@ def _geocode(rows: Sequence[_Row], file: str, gazetteer: Gazetteer) -> None:
 
 
 # ---------------------------------------------------------------------- assembling
+def _schema_message(frame: pd.DataFrame, column: str, check: str, value: object, index: int) -> str:
+    """A person-readable message for one pandera failure case."""
+    if "greater than" in check:
+        return _(
+            "civilians_killed_min ({low}) is greater than civilians_killed_max ({high})"
+        ).format(
+            low=frame["civilians_killed_min"].iloc[index],
+            high=frame["civilians_killed_max"].iloc[index],
+        )
+    if "before date" in check:
+        return _("date_end is before date")
+    if "negative" in check:
+        return _("{value} is negative (counts are 0 or more; leave empty if unknown)").format(
+            value=value
+        )
+    if "field_uniqueness" in check:
+        return _('duplicate id "{value}" in this file').format(value=value)
+    if "allowed values" in check:
+        return _('"{value}" is not one of the {check}').format(value=value, check=check)
+    return _('"{value}" is not valid for {column} ({check})').format(
+        value=value, column=column, check=check
+    )
+
+
 def _schema_problems(frame: pd.DataFrame, numbers: Sequence[int], file: str) -> list[Problem]:
+    """Validate ``frame`` with :data:`INCIDENT_SCHEMA`; one problem per row and column."""
     try:
         INCIDENT_SCHEMA.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
-        cases = errors.failure_cases
-        problems = []
-        for case in cases.itertuples():
-            index = case.index
-            if index is None or (isinstance(index, float) and np.isnan(index)):
-                problems.append(Problem(file, None, str(case.column or ""), str(case.check)))
-                continue
-            column = str(case.column) if case.column is not None else str(case.check).split(":")[0]
+        problems: dict[tuple[int | None, str, str], Problem] = {}
+        for case in errors.failure_cases.itertuples():
             check = str(case.check)
-            if "greater than" in check:
-                message = check
-                column = "civilians_killed_min"
-            elif "negative" in check:
-                message = _(
-                    "{value} is negative (counts are 0 or more; leave empty if unknown)"
-                ).format(value=case.failure_case)
-            elif "field_uniqueness" in check:
-                message = _('duplicate id "{value}" in this file').format(value=case.failure_case)
-            else:
-                message = _("{value!r} fails {check}").format(value=case.failure_case, check=check)
-            problems.append(Problem(file, numbers[int(index)], column, message))  # fmt: skip
-        return problems
+            column = str(case.column or "")
+            if case.schema_context == "DataFrameSchema":  # a row-wise check over columns
+                column = "civilians_killed_min" if "civilians_killed" in check else "date_end"
+            if case.index is None or pd.isna(case.index):
+                key: tuple[int | None, str, str] = (None, column, check)
+                problems.setdefault(key, Problem(file, None, column, check))
+                continue
+            index = int(case.index)
+            message = _schema_message(frame, column, check, case.failure_case, index)
+            key = (numbers[index], column, message)
+            problems.setdefault(key, Problem(file, numbers[index], column, message))
+        return list(problems.values())
     return []
 
 
