@@ -84,6 +84,10 @@ _CONFIDENCE_WORDS: Final[dict[str, str]] = {
 }
 
 
+_BULK_SOURCES: Final = 20_000
+"""Above this many incidents, sources are read in one scan and matched in memory."""
+
+
 class ExportError(ValueError):
     """An export that cannot be made as asked (unknown format, bad dpi, ...)."""
 
@@ -908,10 +912,15 @@ def collect_export_data(
         selected = store.read_incidents(flt)
     else:
         selected = incidents[flt.mask(incidents)].reset_index(drop=True)
-    ids = selected["incident_id"].astype(str).tolist()
+    ids = selected["incident_id"].astype(str)
+    if len(ids) > _BULK_SOURCES:  # one scan beats a huge id list
+        everything = store.read_sources()
+        sources = everything[everything["incident_id"].isin(ids)].reset_index(drop=True)
+    else:
+        sources = store.read_sources(ids.tolist())
     return ExportData(
         incidents=selected,
-        sources=store.read_sources(ids),
+        sources=sources,
         zones=all_zones(store_location=store.location) if zones is None else zones,
         data_version=store.content_version(),
         generated=_utc_now(),

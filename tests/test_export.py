@@ -137,6 +137,7 @@ def _comparable(store: Store) -> pd.DataFrame:
     return frame.sort_values("incident_id").reset_index(drop=True)
 
 
+@pytest.mark.slow
 def test_seed_csv_reimports_to_the_same_incidents(seed_store: Store, tmp_path: Path) -> None:
     out = tmp_path / "seed.csv"
     args = ["export", "--format", "csv", "--out", str(out), "--store", seed_store.location]
@@ -182,6 +183,7 @@ def test_geojson_loads_with_the_same_ids_and_sources(tiny_store: Store, tmp_path
 
 
 # ---------------------------------------------------------------------- static maps
+@pytest.mark.slow
 @pytest.mark.parametrize("dpi", [60, 150])
 def test_png_has_the_pixel_size_of_its_dpi(seed_store: Store, dpi: int) -> None:
     data = export.render_export(seed_store, "png", export.ExportView(**EN), dpi=dpi)
@@ -192,6 +194,7 @@ def test_png_has_the_pixel_size_of_its_dpi(seed_store: Store, dpi: int) -> None:
     assert len(image.convert("RGB").getcolors(maxcolors=1_000_000) or []) > 50
 
 
+@pytest.mark.slow
 def test_pdf_snapshot_is_one_page_with_the_subtitle(seed_store: Store) -> None:
     view = export.ExportView(
         flt=Filter(agencies=("PNB", "CICPC"), date_from=date(2015, 7, 13),
@@ -207,6 +210,7 @@ def test_pdf_snapshot_is_one_page_with_the_subtitle(seed_store: Store) -> None:
     assert re.search(r"data version [0-9a-f]{8,}", text)
 
 
+@pytest.mark.slow
 def test_report_is_one_page_with_map_timeline_indicators_sources(seed_store: Store) -> None:
     view = export.ExportView(flt=Filter(states=("VE-A",)), level="parish",
                              measure="civilians_killed", **EN)  # fmt: skip
@@ -218,6 +222,7 @@ def test_report_is_one_page_with_map_timeline_indicators_sources(seed_store: Sto
         assert expected in text
 
 
+@pytest.mark.slow
 def test_svg_parses_and_names_the_title(seed_store: Store) -> None:
     view = export.ExportView(title="Snapshot <&> test", **EN)
     root = ET.fromstring(export.render_export(seed_store, "svg", view))
@@ -227,6 +232,7 @@ def test_svg_parses_and_names_the_title(seed_store: Store) -> None:
     assert any(text.startswith("Boundaries © INE") for text in texts)
 
 
+@pytest.mark.slow
 def test_html_opens_offline(tiny_store: Store) -> None:
     html = export.render_export(tiny_store, "html", export.ExportView(title="<b>x</b>", **EN))
     page = html.decode()
@@ -285,6 +291,7 @@ def _map_axes(figure: export.Figure) -> export.Axes:
     return figure.axes[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("flt", "inset"), [(Filter(), False), (Filter(states=("VE-A",)), True)])
 def test_inset_locator_only_when_zoomed_in(seed_store: Store, flt: Filter, inset: bool) -> None:
     view = export.ExportView(flt=flt, **EN)
