@@ -17,6 +17,7 @@ from ui.sidebar import filter_sidebar, query_params
 PAGES: list[tuple[str, str, str]] = [
     # (file, title marked with N_ and translated on every run, Material icon)
     ("pages/map.py", N_("Map"), ":material/map:"),
+    ("pages/data.py", N_("Data"), ":material/table:"),
 ]
 
 # A local favicon: Material-icon favicons would be fetched from fonts.gstatic.com.

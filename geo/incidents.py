@@ -257,3 +257,53 @@ def content_hash(row: Mapping[str, object], sources: Iterable[Mapping[str, objec
     for source in sources:
         parts.append("source:" + "|".join(_canonical(source.get(c)) for c in SOURCE_COLUMNS[1:]))
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+SEARCHED_COLUMNS: Final = (
+    "incident_id",
+    "operation",
+    *PLACE_COLUMNS,
+    "agencies",
+    "agencies_reported",
+    "description",
+    "notes",
+)
+
+
+def _search_key(series: pd.Series) -> pd.Series:
+    from geo.gazetteer import normalize_name
+
+    return series.fillna("").astype(str).map(normalize_name)
+
+
+def incidents_with_sources(
+    incidents: pd.DataFrame, sources: pd.DataFrame, *, query: str = ""
+) -> pd.DataFrame:
+    """Return one row per incident source: the incident's key columns and its source.
+
+    Incidents without a source keep one row with empty source columns. ``query`` keeps
+    the rows whose incident text (ids, places, agencies, description, notes) or source
+    (publisher, title, quote, URL) contains every word of it, ignoring case and accents.
+    Text is returned as plain text (never interpreted as HTML).
+    """
+    columns = ["incident_id", "date", "date_precision", "geo_precision", "place_name",
+               "state_code", "agencies", "civilians_killed_min", "civilians_killed_max",
+               "fatalities_unsplit", "description"]  # fmt: skip
+    base = pd.DataFrame(incidents.drop(columns="geometry", errors="ignore"))
+    renamed = sources.rename(columns={"date": "source_date"})
+    joined = base.merge(renamed, on="incident_id", how="left")
+    source_columns = ["publisher", "source_date", "title", "url", "quote"]
+    for column in source_columns:
+        joined[column] = joined[column].fillna("").astype(str)
+    words = [word for word in _search_key(pd.Series([query])).iloc[0].split() if word]
+    if words:
+        haystack = _search_key(
+            joined[[*SEARCHED_COLUMNS, "publisher", "title", "quote", "url"]]
+            .astype(str)
+            .agg(" ".join, axis=1)
+        )
+        keep = pd.Series(True, index=joined.index)
+        for word in words:
+            keep &= haystack.str.contains(word, regex=False)
+        joined = joined[keep]
+    return joined[[*columns, *source_columns]].reset_index(drop=True)

@@ -1214,6 +1214,21 @@ def import_file(
     return write_batch(batch, store, dry_run=dry_run, rejects_path=None if dry_run else target)
 
 
+def import_bytes(
+    data: bytes,
+    name: str,
+    store: Store | None,
+    *,
+    fmt: Format = "auto",
+    dry_run: bool = False,
+    strict: bool = False,
+) -> ImportReport:
+    """Import an uploaded file's bytes (the Data page): like :func:`import_file`, but the
+    rejected rows are only returned (``report.rejects``), not written next to an input."""
+    batch = prepare_bytes(data, name=name, fmt=fmt, strict=strict)
+    return write_batch(batch, store, dry_run=dry_run)
+
+
 def seed_batch() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Return the 47 shipped seed incidents (``data/incidents/events.csv``) and sources.
 
