@@ -267,15 +267,9 @@ class Gazetteer:
         for row in self.zones.itertuples():
             point = _zone_anchor(row.geometry, str(getattr(row, "definition", "")))
             location = self.locate(point.x, point.y, with_zones=False)
+            # Only the state: a zone may span several municipalities and parishes.
             place = Place(
-                "zone",
-                row.zone_id,
-                row.name,
-                location.state_code,
-                location.muni_code,
-                location.parish_code,
-                lon=point.x,
-                lat=point.y,
+                "zone", row.zone_id, row.name, location.state_code, lon=point.x, lat=point.y
             )
             self._add(place, row.name)
 
