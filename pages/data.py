@@ -64,8 +64,8 @@ st.caption(
 with st.form("import", clear_on_submit=False):
     upload = st.file_uploader(_("File"), type=["csv", "xlsx", "geojson", "json"])
     formats: list[Format] = ["auto", "zonas", "acled"]
-    fmt = st.selectbox(_("Format"), formats, format_func=lambda f: {
-        "auto": _("detect"), "zonas": _("zonas columns"), "acled": _("ACLED export")}[f])  # fmt: skip
+    labels = {"auto": _("detect"), "zonas": _("zonas columns"), "acled": _("ACLED export")}
+    fmt = st.selectbox(_("Format"), formats, format_func=labels.__getitem__)
     strict = st.checkbox(_("Strict: reject rows with warnings (unknown places...)"))
     dry_run = st.checkbox(_("Dry run: check only, write nothing"))
     submitted = st.form_submit_button(_("Import"))

@@ -100,3 +100,29 @@ def test_content_hash_ignores_id_and_origin_but_not_content() -> None:
     assert content_hash(base) != content_hash(base, [{"url": "https://example.org"}])
     # Unknown (NA) and zero are different facts.
     assert content_hash({**base, "detained": pd.NA}) != content_hash({**base, "detained": 0})
+
+
+def test_incidents_with_sources_joins_and_searches() -> None:
+    from geo.incidents import incidents_with_sources
+
+    incidents = pd.concat(
+        [_one(incident_id="A", description="Raid in Petare"), _one(incident_id="B")],
+        ignore_index=True,
+    )
+    sources = pd.DataFrame(
+        {
+            "incident_id": ["A", "A"],
+            "publisher": ["Efecto Cocuyo", "Runrunes"],
+            "date": ["2016", ""],
+            "title": ["", ""],
+            "url": ["https://a", "https://b"],
+            "quote": ["según testigos", ""],
+        }
+    )
+    table = incidents_with_sources(incidents, sources)
+    assert table["incident_id"].tolist() == ["A", "A", "B"]  # B has no source: one row
+    assert table.loc[2, "publisher"] == ""
+    assert incidents_with_sources(incidents, sources, query="SEGUN cocuyo")["url"].tolist() == [
+        "https://a"
+    ]
+    assert incidents_with_sources(incidents, sources, query="petare")["incident_id"].nunique() == 1

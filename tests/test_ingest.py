@@ -429,3 +429,17 @@ def test_parser_never_crashes_on_arbitrary_cells(rows: list[dict[str, str]]) -> 
     batch = prepare_bytes(csv_bytes(*rows), name="fuzz.csv")
     assert len(batch.incidents) + len(batch.rejects) == batch.rows
     INCIDENT_SCHEMA.validate(batch.incidents)
+
+
+def test_upload_path_returns_rejects_without_writing_a_file(
+    tmp_path: Path, store_path: Path
+) -> None:
+    from geo.ingest import import_bytes
+
+    store = open_store(str(store_path), seed=False)
+    data = csv_bytes(row(), row(event_id="T2", date="someday"))
+    report = import_bytes(data, "upload.csv", store)
+    assert (report.imported, report.rejected) == (1, 1)
+    assert report.rejects_path is None
+    assert report.rejects["reason"].tolist() == ['"someday" is not a date']
+    assert not list(tmp_path.glob("*.rejects.csv"))
