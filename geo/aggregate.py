@@ -820,9 +820,9 @@ def homicide_share(incidents: pd.DataFrame, homicides: pd.DataFrame) -> pd.DataF
     records = []
     for row in homicides.to_dict("records"):
         year = int(row["year"])
-        inside = ((start.dt.year == year) & (end.dt.year == year)).to_numpy()
+        inside = ((start.dt.year == year) & (end.dt.year == year)).to_numpy(dtype=bool)
         if row["scope_code"] != NATIONAL_SCOPE:
-            inside &= state == row["scope_code"]
+            inside = inside & (state == row["scope_code"])
         kmin = int(values["civilians_killed_min"][inside].sum())
         kmax = int(values["civilians_killed_max"][inside].sum())
         records.append(
