@@ -122,6 +122,7 @@ class Store(Protocol):
 
 # ====================================================================== schema
 SCHEMA_VERSION: Final = 1
+_WRITE_CACHE_KIB: Final = 65_536
 DEFAULT_TIMEOUT_S: Final = 60.0
 """How long a writer waits for another writer to finish before giving up (seconds)."""
 
@@ -555,6 +556,8 @@ class GeoPackageStore:
         )
         if not readonly:
             _Envelopes().register(connection)
+            # a bigger page cache for the R-tree and id index of large batches (KiB)
+            connection.execute(f"PRAGMA cache_size = -{_WRITE_CACHE_KIB}")
         return connection
 
     @contextlib.contextmanager
@@ -803,7 +806,8 @@ def _geometries_from_wkb(wkb: pa.ChunkedArray) -> np.ndarray:
     present = array.filter(pa.array(valid))
     lengths = pc.binary_length(present).to_numpy(zero_copy_only=False)
     if (lengths == len(_WKB_POINT_LE) + _XY.size).all():
-        offsets = np.frombuffer(present.buffers()[1], dtype=np.int32)[
+        offset_type = np.int64 if pa.types.is_large_binary(present.type) else np.int32
+        offsets = np.frombuffer(present.buffers()[1], dtype=offset_type)[
             present.offset : present.offset + len(present) + 1
         ]
         data = np.frombuffer(present.buffers()[2], dtype=np.uint8)

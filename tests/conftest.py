@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,12 +53,19 @@ def empty_postgis_store(server: PostgresServer) -> object:
 STORE_BACKENDS = ["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)]
 
 
+_EMPTY_GPKG = _SESSION_DIR / "empty-store-template.gpkg"
+
+
 def make_store(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> object:
     """Return an empty, unseeded store of ``backend`` that lives as long as the test."""
     from geo.store import open_store
 
     if backend == "gpkg":
-        return open_store(str(tmp_path / "store.gpkg"), seed=False)
+        if not _EMPTY_GPKG.exists():  # built once per session, then copied (a closed file)
+            open_store(str(_EMPTY_GPKG), seed=False)
+        path = tmp_path / "store.gpkg"
+        shutil.copyfile(_EMPTY_GPKG, path)
+        return open_store(str(path), seed=False)
     if backend == "postgis":
         return empty_postgis_store(request.getfixturevalue("postgis_server"))
     msg = f"unknown store backend {backend!r}"

@@ -20,9 +20,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
 import pyogrio
 import pytest
 import shapely
+from conftest import make_store
 from shapely.geometry import MultiPolygon, Point, Polygon
 from test_store_contract import batch, changed, incident_rows
 
@@ -31,6 +33,7 @@ from geo.store import (
     StoreBusyError,
     StoreError,
     _Envelopes,
+    _geometries_from_wkb,
     encode_gpkg_geometries,
     open_store,
 )
@@ -111,8 +114,8 @@ def wait_until_writing(path: Path, process: subprocess.Popen[str], limit: float 
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> GeoPackageStore:
-    made = open_store(str(tmp_path / "store.gpkg"), seed=False)
+def store(tmp_path: Path, request: pytest.FixtureRequest) -> GeoPackageStore:
+    made = make_store("gpkg", tmp_path, request)
     assert isinstance(made, GeoPackageStore)
     made.write_incidents(*batch())
     return made
@@ -192,6 +195,26 @@ def test_envelope_functions_match_shapely_bounds(geometry: shapely.Geometry) -> 
 
 def test_missing_and_empty_geometries_are_null() -> None:
     assert encode_gpkg_geometries([None, Point(), Polygon()]) == [None, None, None]
+
+
+@pytest.mark.parametrize("binary_type", [pa.binary(), pa.large_binary()])
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        [Point(1, 2), None, Point(3, 4)],  # the vectorised point path
+        [Point(1, 2), Polygon([(0, 0), (1, 0), (1, 1)]), None],  # the general path
+        [None, None],
+    ],
+)
+def test_wkb_column_decodes_to_the_same_geometries(
+    binary_type: pa.DataType, shapes: list[shapely.Geometry | None]
+) -> None:
+    wkb = [b"padding"] + [None if shape is None else shapely.to_wkb(shape) for shape in shapes]
+    column = pa.chunked_array([pa.array(wkb, binary_type).slice(1)])  # a non-zero offset
+    decoded = _geometries_from_wkb(column)
+    assert len(decoded) == len(shapes)
+    for got, expected in zip(decoded, shapes, strict=True):
+        assert (got is None) if expected is None else got.equals(expected)
 
 
 @pytest.mark.parametrize("content", [b"not a database", None])
