@@ -28,6 +28,7 @@ A writer that dies mid-import leaves nothing behind (the transaction is rolled b
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -333,7 +334,7 @@ def filter_sql(flt: Filter | None) -> tuple[sql.SQL, dict[str, Any]]:
 # ---------------------------------------------------------------------- the store
 _SELECT_INCIDENTS: Final = (
     ", ".join(f"array_to_string({c}, ';')" if c in _LIST_COLUMNS else c for c in _DATA_COLUMNS)
-    + ", ST_AsBinary(geom)"
+    + ", ST_X(geom), ST_Y(geom)"
 )
 
 
@@ -537,10 +538,16 @@ class PostGISStore:
             table=sql.Identifier(SCHEMA, "incidents"),
             where=where,
         )
-        with self._connect() as connection, connection.cursor(binary=True) as cursor:
-            cursor.execute(query, params)
-            rows = cursor.fetchall()
-        return _incident_frame(rows)
+        buffer = io.BytesIO()
+        with self._connect() as connection:
+            # COPY takes no parameters: bind them client-side (quoted literals).
+            bound = psycopg.ClientCursor(connection).mogrify(query, params)
+            copy_sql = f"COPY ({bound}) TO STDOUT (FORMAT csv)"
+            with connection.cursor() as cursor, cursor.copy(copy_sql.encode()) as copy:
+                for chunk in copy:
+                    buffer.write(chunk)
+        buffer.seek(0)
+        return _incident_frame(buffer)
 
     def read_sources(self, incident_ids: Collection[str] | None = None) -> pd.DataFrame:
         """Return the sources of the given incidents (all when ``None``), in written order."""
@@ -773,27 +780,38 @@ class PostGISStore:
         return format_content_version(incidents, zones)
 
 
-def _incident_frame(rows: Sequence[Sequence[Any]]) -> gpd.GeoDataFrame:
-    """Build the canonical incident frame from ``SELECT`` rows of ``_SELECT_INCIDENTS``."""
+def _incident_frame(csv: io.BytesIO) -> gpd.GeoDataFrame:
+    """Build the canonical incident frame from ``COPY ... (FORMAT csv)`` of
+    ``_SELECT_INCIDENTS`` (pandas' C parser: a million rows in seconds).
+
+    Text columns are ``NOT NULL`` in the schema, so an empty CSV field is ``""`` there
+    and unknown (NaN / ``<NA>``) in the numeric columns.
+    """
     template = empty_incidents()
-    if not rows:
+    if not csv.getbuffer().nbytes:
         return template
-    transposed = list(zip(*rows, strict=True))
-    data: dict[str, Any] = {}
-    for column, values in zip(_DATA_COLUMNS, transposed, strict=False):
-        dtype = template[column].dtype
-        if column in _DATE_COLUMNS:
-            data[column] = pd.to_datetime(pd.Series(values)).astype(dtype)
-        elif column in _FLOAT_COLUMNS:
-            data[column] = pd.Series(
-                np.array([np.nan if v is None else v for v in values], dtype="float64")
-            )
-        elif column in COUNT_COLUMNS:
-            data[column] = pd.Series(values, dtype="Int64")
-        else:
-            data[column] = pd.Series(values, dtype=dtype)
-    geometry = gpd.GeoSeries(shapely.from_wkb(np.asarray(transposed[-1], dtype=object)), crs=CRS)
-    return gpd.GeoDataFrame(data, geometry=geometry, crs=CRS)[list(INCIDENT_COLUMNS)]
+    numeric = [*_FLOAT_COLUMNS, *COUNT_COLUMNS]
+    dtypes: dict[str, Any] = {c: "str" for c in _DATA_COLUMNS if c not in numeric}
+    dtypes.update(dict.fromkeys([*_FLOAT_COLUMNS, "_x", "_y"], "float64"))
+    dtypes.update(dict.fromkeys(COUNT_COLUMNS, "Int64"))
+    frame = pd.read_csv(
+        csv,
+        names=[*_DATA_COLUMNS, "_x", "_y"],
+        dtype=dtypes,
+        keep_default_na=False,
+        na_values=dict.fromkeys([*numeric, "_x", "_y"], ("",)),
+        encoding="utf-8",
+    )
+    for column in _DATE_COLUMNS:
+        frame[column] = pd.to_datetime(frame[column], format="%Y-%m-%d").astype(
+            template[column].dtype
+        )
+    x = frame.pop("_x").to_numpy(dtype="float64")
+    y = frame.pop("_y").to_numpy(dtype="float64")
+    points = np.asarray(shapely.points(x, y), dtype=object)  # NaN: no point (unlocated)
+    points[np.isnan(x)] = None
+    geometry = gpd.GeoSeries(points, crs=CRS)
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=CRS)[list(INCIDENT_COLUMNS)]
 
 
 _VALUES_SQL: Final = """
