@@ -429,7 +429,10 @@ def suggest_agency(text: str, *, limit: int = 3) -> list[str]:
         score_cutoff=70,
     )
     codes: list[str] = []
-    for _match, _score, index in matches:
+    best = matches[0][1] if matches else 0.0
+    for _match, score, index in matches:
+        if score < best - 5:  # only the names about as close as the closest one
+            break
         code = choices[names[index]]
         if code not in codes:
             codes.append(code)
@@ -881,8 +884,8 @@ class _Location:
 
 
 def _geocode_points(rows: Sequence[_Row], file: str, gazetteer: Gazetteer) -> dict[int, _Geo]:
-    lons = np.array([float(r.values["lon"]) for r in rows])  # type: ignore[arg-type]
-    lats = np.array([float(r.values["lat"]) for r in rows])  # type: ignore[arg-type]
+    lons = np.array([_coordinates(r)[0] for r in rows], dtype=float)
+    lats = np.array([_coordinates(r)[1] for r in rows], dtype=float)
     areas = gazetteer.assign_areas(lons, lats)
     result: dict[int, _Geo] = {}
     columns = [
@@ -924,22 +927,32 @@ def _geocode_points(rows: Sequence[_Row], file: str, gazetteer: Gazetteer) -> di
     return result
 
 
+def _coordinates(row: _Row) -> tuple[float, float]:
+    """The row's parsed (lon, lat), NaN where missing."""
+    lon, lat = row.values.get("lon"), row.values.get("lat")
+    return (
+        lon if isinstance(lon, float) else float("nan"),
+        lat if isinstance(lat, float) else float("nan"),
+    )
+
+
 def _geocode(rows: Sequence[_Row], file: str, gazetteer: Gazetteer) -> None:
-    with_point = [
-        r for r in rows
-        if not r.rejected and not np.isnan(float(r.values["lat"]))  # type: ignore[arg-type]
-        and not np.isnan(float(r.values["lon"]))  # type: ignore[arg-type]
-    ]  # fmt: skip
+    """Locate every row (rejected ones too, so that all of a row's problems are reported)."""
+    with_point: list[_Row] = []
     for row in rows:
-        has_lat = not np.isnan(float(row.values.get("lat", float("nan"))))  # type: ignore[arg-type]
-        has_lon = not np.isnan(float(row.values.get("lon", float("nan"))))  # type: ignore[arg-type]
-        if has_lat != has_lon:
-            row.error(file, "lat" if not has_lat else "lon", _("give both lat and lon, or neither"))
-    points = _geocode_points([r for r in with_point if not r.rejected], file, gazetteer)
+        lon, lat = _coordinates(row)
+        if np.isnan(lon) != np.isnan(lat):
+            row.error(
+                file, "lon" if np.isnan(lon) else "lat", _("give both lat and lon, or neither")
+            )
+        elif not np.isnan(lon):
+            with_point.append(row)
+    points = _geocode_points(with_point, file, gazetteer)
+    located = {row.number for row in with_point}
     for row in rows:
-        if row.rejected:
-            continue
         geo = points.get(row.number)
+        if geo is None and row.number in located:
+            continue  # outside Venezuela: already rejected
         if geo is None:
             row.values.pop("_acled_geo", None)
             geo = _geocode_names(row, file, gazetteer)

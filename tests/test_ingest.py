@@ -127,7 +127,7 @@ def test_seed_ranges_unknowns_and_unlocated(seed: tuple[pd.DataFrame, pd.DataFra
 # ---------------------------------------------------------------------- bad rows
 BAD_ROWS = [
     ({"date": "31/02/2016"}, "date", 'row 2, date: "31/02/2016" is not a date'),
-    ({"agencies": "PNBB"}, "agencies", 'unknown agency "PNBB" — did you mean PNB'),
+    ({"agencies": "PNBB"}, "agencies", 'unknown agency "PNBB" — did you mean PNB?'),
     ({"detained": "-5"}, "detained", "-5 is negative"),
     ({"detained": "many"}, "detained", "'many' is not a whole number"),
     ({"civilians_killed_min": "5", "civilians_killed_max": "2"}, "civilians_killed_min",
@@ -443,3 +443,13 @@ def test_upload_path_returns_rejects_without_writing_a_file(
     assert report.rejects_path is None
     assert report.rejects["reason"].tolist() == ['"someday" is not a date']
     assert not list(tmp_path.glob("*.rejects.csv"))
+
+
+def test_every_problem_of_a_rejected_row_is_reported() -> None:
+    bad = row(agencies="PNBB", state="Mirnda", municipality="", place_name="x")
+    batch = prepare_bytes(csv_bytes(bad), name="in.csv")
+    assert {(p.column, p.severity) for p in batch.problems} == {
+        ("agencies", "error"),
+        ("state", "warning"),
+    }
+    assert batch.rejects["reason"].tolist() == ['unknown agency "PNBB" — did you mean PNB?']
