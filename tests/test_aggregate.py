@@ -431,7 +431,7 @@ def incident_frames(draw: st.DrawFn) -> gpd.GeoDataFrame:
     return make_incidents(rows)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(frame=incident_frames())
 def test_every_level_adds_up_to_the_grand_total(frame):
     zones = make_zones().assign(user_defined=False)  # all joined by the ingest zone_ids
