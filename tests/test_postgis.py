@@ -535,3 +535,60 @@ def test_aggregation_in_sql_returns_the_same_table_as_pandas(
     if "zones" in case:  # the user zone is joined spatially, and holds incidents
         assert "mi-zona" in set(in_sql["area_code"])
     pd.testing.assert_frame_equal(in_sql, in_pandas)
+
+
+# ---------------------------------------------------------------------- zonas stats on both
+STATS_ARGUMENTS = [
+    ["--by", "state"],
+    ["--by", "municipality", "--period", "month", "--by-agency"],
+    ["--by", "zone", "--period", "year"],
+    ["--by", "parish", "--from", "2015-07-01", "--to", "2016-12-31"],
+    ["--by", "state", "--agency", "CICPC", "--period", "year"],
+    ["--by", "state", "--precise-only", "--min-confidence", "medium", "--period", "quarter"],
+]
+
+
+def stats_json(store: str, argv: list[str], capsys: pytest.CaptureFixture[str]) -> Any:
+    assert main(["stats", "--json", "--store", store, *argv]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("argv", STATS_ARGUMENTS, ids=" ".join)
+def test_stats_are_identical_on_both_backends_for_the_seed_data(
+    dsn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    gpkg = open_store(tmp_path / "seed.gpkg").location  # seeded on creation
+    PostGISStore(dsn).init_schema()  # seeded on creation
+    on_gpkg = stats_json(gpkg, argv, capsys)
+    assert on_gpkg  # the seed data has incidents for every one of these tables
+    assert stats_json(dsn, argv, capsys) == on_gpkg
+
+
+@pytest.fixture(scope="module")
+def synthetic_pair(
+    postgis_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, str]:
+    """The same 100,000 synthetic incidents in a GeoPackage and in a PostGIS store."""
+    from postgis_server import create_database
+
+    from geo.synthetic import synthetic_incidents
+
+    incidents = synthetic_incidents(100_000, seed=3)
+    sources = pd.DataFrame(columns=list(SOURCE_COLUMNS)).astype("str")
+    gpkg = open_store(tmp_path_factory.mktemp("synthetic") / "s.gpkg", seed=False, timeout=600)
+    gpkg.write_incidents(incidents, sources)
+    postgis = PostGISStore(create_database(postgis_server, "synthetic_100k"), seed=False)
+    postgis.init_schema()
+    postgis.write_incidents(incidents, sources)
+    return gpkg.location, postgis._dsn
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("argv", STATS_ARGUMENTS, ids=" ".join)
+def test_stats_are_identical_on_both_backends_for_100k_synthetic_incidents(
+    synthetic_pair: tuple[str, str], capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    gpkg, postgis = synthetic_pair
+    on_gpkg = stats_json(gpkg, argv, capsys)
+    assert len(on_gpkg) > 10
+    assert stats_json(postgis, argv, capsys) == on_gpkg
