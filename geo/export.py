@@ -411,7 +411,8 @@ def view_extent(
     """Return the map extent ``(min_lon, min_lat, max_lon, max_lat)`` in degrees.
 
     The view's own ``bbox`` wins; else the bounds of the areas the filter selects (states,
-    municipalities, zones); else the whole country (the ``context`` layer's bounds).
+    municipalities, zones); at the zone level, the zones with something to show (regions
+    such as whole states left out); else the whole country (the ``context`` bounds).
     """
     if view.bbox is not None:
         min_lon, min_lat, max_lon, max_lat = view.bbox
@@ -452,7 +453,7 @@ def _selected_geometries(flt: Filter, *, areas: gpd.GeoDataFrame) -> gpd.GeoSeri
 def map_crs(extent: tuple[float, float, float, float]) -> str:
     """Return a transverse Mercator CRS (metres, WGS 84) centred on ``extent``.
 
-    Scale is exact along the central meridian and within 0.6 % over the whole of
+    Scale is exact along the central meridian and within 1 % over the whole of
     Venezuela; the scale bar corrects for the local factor anyway.
     """
     lon = (extent[0] + extent[2]) / 2
