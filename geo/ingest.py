@@ -25,9 +25,14 @@ Place precision (no coordinates)
     and municipalities only within a known state. Several parishes or municipalities
     (``Guacara; San Diego``) give their common municipality or state, with a note.
     With coordinates, the precision is ``point`` and the areas come from the point.
+Ids
+    ``event_id``/``incident_id`` when given (ACLED: ``ACLED:<event_id_cnty>``), else
+    ``H:`` + the first 16 hex digits of the SHA-256 of the row as written, so
+    re-importing a file without ids changes nothing. An id repeated within one file
+    rejects every row carrying it.
 ACLED exports
     ``time_precision`` 1/2/3 → ``day``/``week``/``month`` (month dates are moved to the
-    first of the month). ``geo_precision`` 1 → ``point``; 2 ("near" a town, or a part
+    first of the month; a week is the 7 days starting at ``event_date``). ``geo_precision`` 1 → ``point``; 2 ("near" a town, or a part
     of a region) → ``municipality`` of the coordinates; 3 (a whole region or its
     capital) → ``state`` of the coordinates. ``fatalities`` → ``fatalities_unsplit``
     (never split by side); ``actor1``/``actor2`` → agencies through the vocabulary;
@@ -39,6 +44,7 @@ ACLED exports
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -1064,7 +1070,9 @@ def _validate(rows: Sequence[_Row], file: str, origin: str) -> list[Problem]:
     for row in (r for r in rows if not r.rejected):
         row.values["content_hash"] = content_hash(row.values, row.sources)
         if not row.values.get("incident_id"):
-            row.values["incident_id"] = "H:" + str(row.values["content_hash"])[:16]
+            # From the row as written (not from geocoding), so ids survive gazetteer updates.
+            raw = json.dumps(row.raw, sort_keys=True, ensure_ascii=False)
+            row.values["incident_id"] = "H:" + hashlib.sha256(raw.encode()).hexdigest()[:16]
     candidates = [r for r in rows if not r.rejected]
     frame = _frame(candidates, origin)
     by_row: dict[int | None, list[Problem]] = {}
