@@ -32,8 +32,8 @@ Ids
     rejects every row carrying it.
 ACLED exports
     ``time_precision`` 1/2/3 → ``day``/``week``/``month`` (month dates are moved to the
-    first of the month; a week is the 7 days starting at ``event_date``). ``geo_precision`` 1 → ``point``; 2 ("near" a town, or a part
-    of a region) → ``municipality`` of the coordinates; 3 (a whole region or its
+    first of the month; a week is the 7 days starting at ``event_date``).
+    ``geo_precision`` 1 → ``point``; 2 ("near" a town, or a part of a region) → ``municipality`` of the coordinates; 3 (a whole region or its
     capital) → ``state`` of the coordinates. ``fatalities`` → ``fatalities_unsplit``
     (never split by side); ``actor1``/``actor2`` → agencies through the vocabulary;
     actors that are not state forces (``inter`` other than 1) and are not in the
