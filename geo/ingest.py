@@ -33,8 +33,9 @@ Ids
 ACLED exports
     ``time_precision`` 1/2/3 → ``day``/``week``/``month`` (month dates are moved to the
     first of the month; a week is the 7 days starting at ``event_date``).
-    ``geo_precision`` 1 → ``point``; 2 ("near" a town, or a part of a region) → ``municipality`` of the coordinates; 3 (a whole region or its
-    capital) → ``state`` of the coordinates. ``fatalities`` → ``fatalities_unsplit``
+    ``geo_precision`` 1 → ``point``; 2 ("near" a town, or a part of a region) →
+    ``municipality`` of the coordinates; 3 (a whole region or its capital) → ``state``
+    of the coordinates. ``fatalities`` → ``fatalities_unsplit``
     (never split by side); ``actor1``/``actor2`` → agencies through the vocabulary;
     actors that are not state forces (``inter`` other than 1) and are not in the
     vocabulary (civilians, rioters...) are kept only in ``agencies_reported``;
