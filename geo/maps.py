@@ -24,11 +24,12 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from branca.element import MacroElement
 from jinja2 import Template
@@ -98,6 +99,9 @@ SEQUENTIAL_PALETTE: Final[tuple[str, ...]] = (
 """ColorBrewer YlOrRd (7 classes), light to dark, for counts per area."""
 
 NO_DATA_COLOR: Final = "#ffffff"
+
+MAX_ZOOM: Final = 18
+"""Deepest zoom of every map (a street block; MarkerCluster needs a maximum)."""
 
 
 # ---------------------------------------------------------------------- geometry
@@ -417,6 +421,7 @@ def base_map(
         zoom_start=6,
         zoom_snap=0.25,
         height=height,
+        maxZoom=MAX_ZOOM,  # Leaflet option (folium's max_zoom is the tiles'); clusters need it
     )
     m.fit_bounds([[south, west], [north, east]])
     m.add_child(MapStyle(background=BACKGROUND))
@@ -715,3 +720,524 @@ def class_labels(breaks: Sequence[float]) -> list[str]:
         labels.append(low if low == high else f"{low}–{high}")
         lower = upper + 1
     return labels
+
+
+# ---------------------------------------------------------------------- incident map
+@dataclass(frozen=True)
+class Measure:
+    """What a choropleth shows: an :func:`geo.aggregate.aggregate` column (or a
+    ``min``/``max`` pair drawn by its minimum) and its unit."""
+
+    label: str
+    low: str
+    high: str | None
+    unit: str
+
+
+MEASURES: Final[Mapping[str, Measure]] = {
+    "incidents": Measure(N_("Incidents"), "incidents", None, N_("incidents")),
+    "civilians_killed": Measure(
+        N_("Civilians killed"), "civilians_killed_min", "civilians_killed_max", N_("people")
+    ),
+    "detained": Measure(N_("Detained"), "detained", None, N_("people")),
+    "civilians_injured": Measure(N_("Civilians injured"), "civilians_injured", None, N_("people")),
+    "officers_killed": Measure(N_("Officers killed"), "officers_killed", None, N_("people")),
+}
+"""The measures a map can show, by the ``measure`` URL parameter; ranges are classed by
+their minimum (a safe lower bound) and shown as ranges."""
+
+MAP_LEVELS: Final = ("state", "municipality", "parish", "zone")
+"""Levels a choropleth can be drawn at (``zone``: the zones' own polygons)."""
+
+LEVEL_NAMES: Final[Mapping[str, str]] = {
+    "state": N_("State"),
+    "municipality": N_("Municipality"),
+    "parish": N_("Parish"),
+    "zone": N_("Zone"),
+}
+"""Names of the map levels."""
+
+MAX_MARKERS: Final = 2000
+"""Above this many incidents under the filter, no markers: the choropleth alone (payload)."""
+
+SELECT_PROPERTY: Final = "select"
+"""GeoJSON property naming what a click selects: ``area:<level>:<code>`` or
+``incident:<id>`` (read back from streamlit-folium's ``last_active_drawing``)."""
+
+
+def measure_text(row: Mapping[str, Any], measure: str) -> str:
+    """Return a measure's value for a table row, a range when contested (``14–16``)."""
+    spec = MEASURES[measure]
+    low = int(row.get(spec.low) or 0)
+    if spec.high is None:
+        return f"{low:,}"
+    high = int(row.get(spec.high) or 0)
+    at_least = bool(row.get(f"{spec.high.removesuffix('_max')}_at_least", False))
+    text = f"{low:,}" if low == high else f"{low:,}–{high:,}"
+    return text + "+" if at_least else text
+
+
+def headline_items(totals: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Return the headline strip: ``(label, value)`` pairs, contested counts as ranges.
+
+    ``totals`` is :func:`geo.aggregate.totals` (or ``IncidentIndex.totals``).
+    """
+    return [(_(spec.label), measure_text(totals, key)) for key, spec in MEASURES.items()]
+
+
+def area_select(level: str, code: object) -> str:
+    """Return the selection key of an area (``area:municipality:VE0101``)."""
+    return f"area:{level}:{code}"
+
+
+def incident_select(incident_id: object) -> str:
+    """Return the selection key of an incident marker (``incident:EV0009``)."""
+    return f"incident:{incident_id}"
+
+
+def parse_select(value: object) -> tuple[str, str, str] | None:
+    """Split a selection key into ``(kind, level, code)`` (``level`` empty for incidents).
+
+    Returns ``None`` for anything that is not a selection key.
+    """
+    text = str(value or "")
+    kind, _sep, rest = text.partition(":")
+    if kind == "incident" and rest:
+        return ("incident", "", rest)
+    if kind == "area":
+        level, _sep, code = rest.partition(":")
+        if level in MAP_LEVELS and code:
+            return ("area", level, code)
+    return None
+
+
+def _level_shapes(
+    level: str, tolerance_deg: float, zones: gpd.GeoDataFrame | None
+) -> tuple[gpd.GeoDataFrame, Sequence[Mapping[str, Any]]]:
+    """Polygons of ``level`` (columns ``area_code``, ``area_name``, ``state_name``) and
+    their GeoJSON geometry dicts."""
+    if level == "zone":
+        frame = simplified_zones(load_shipped_zones() if zones is None else zones, tolerance_deg)
+        frame = frame.rename(columns={"zone_id": "area_code", "name": "area_name"})
+        frame["state_name"] = ""
+        return frame, [shapely.geometry.mapping(g) for g in frame.geometry]
+    admin: AdminLevel = level  # type: ignore[assignment]
+    return simplified_layer(admin, tolerance_deg), _geometry_mappings(admin, tolerance_deg)
+
+
+def choropleth_features(
+    shapes: gpd.GeoDataFrame,
+    geometries: Sequence[Mapping[str, Any]],
+    table: Any,
+    *,
+    level: str,
+    measure: str,
+    breaks: Sequence[float],
+) -> dict[str, Any]:
+    """Return a FeatureCollection of the areas of ``level`` coloured by ``measure``.
+
+    ``table`` is an :func:`geo.aggregate.aggregate` table at ``level``. Properties:
+    ``area_code``, ``fill`` (colour), ``value`` (the measure's text), ``tooltip``
+    (escaped HTML) and :data:`SELECT_PROPERTY`.
+    """
+    spec = MEASURES[measure]
+    rows = {str(row["area_code"]): row for row in table.to_dict("records")}
+    features = []
+    for code, name, state, geometry in zip(
+        shapes["area_code"], shapes["area_name"], shapes["state_name"], geometries, strict=True
+    ):
+        row = rows.get(str(code), {})
+        value = float(row.get(spec.low) or 0)
+        text = measure_text(row, measure)
+        context = "" if level in ("state", "zone") else state
+        tooltip = area_tooltip_html(name, context) + "<br>" + escape(f"{_(spec.label)}: {text}")
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "area_code": str(code),
+                    "fill": color_for(value, breaks),
+                    "value": text,
+                    "tooltip": tooltip,
+                    SELECT_PROPERTY: area_select(level, code),
+                },
+                "geometry": geometry,
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def choropleth_legend_entries(breaks: Sequence[float]) -> list[LegendEntry]:
+    """Return the legend rows of a choropleth: one per class, then "none"."""
+    colors = palette(len(breaks)) if breaks else ()
+    entries = [
+        LegendEntry(label, "#777", fill=color)
+        for label, color in zip(class_labels(breaks), colors, strict=True)
+    ]
+    entries.append(LegendEntry(_("none"), "#777", fill=NO_DATA_COLOR))
+    return entries
+
+
+def add_choropleth(
+    m: folium.Map,
+    table: Any,
+    *,
+    level: str,
+    measure: str = "incidents",
+    tolerance_deg: float = DEFAULT_TOLERANCE_DEG,
+    zones: gpd.GeoDataFrame | None = None,
+    k: int = 5,
+) -> folium.GeoJson:
+    """Add the areas of ``level`` coloured by ``measure`` (quantile classes, see
+    :func:`classify`) and a legend with the class breaks and the unit.
+
+    Parameters
+    ----------
+    table
+        :func:`geo.aggregate.aggregate` table at ``level`` (bucket rows are ignored).
+    level
+        ``state``, ``municipality``, ``parish`` or ``zone``.
+    measure
+        A key of :data:`MEASURES`.
+    tolerance_deg
+        Simplification of borders, degrees.
+    """
+    if level not in MAP_LEVELS or measure not in MEASURES:
+        msg = _("unknown level {level!r} or measure {measure!r}").format(
+            level=level, measure=measure
+        )
+        raise ValueError(msg)
+    spec = MEASURES[measure]
+    shapes, geometries = _level_shapes(level, tolerance_deg, zones)
+    codes = set(shapes["area_code"].astype(str))
+    values = [
+        float(v)
+        for code, v in zip(table["area_code"], table[spec.low], strict=True)
+        if str(code) in codes
+    ]
+    breaks = classify(values, k=k)
+    features = choropleth_features(
+        shapes, geometries, table, level=level, measure=measure, breaks=breaks
+    )
+    style = {"color": "#8a8a8a", "weight": 0.6, "fillOpacity": 0.75}
+    layer = folium.GeoJson(
+        features,
+        name=_("{measure} by {level}").format(
+            measure=_(spec.label), level=_(LEVEL_NAMES[level]).lower()
+        ),
+        style_function=lambda feature: {**style, "fillColor": feature["properties"]["fill"]},
+        highlight_function=_style({"weight": 2.5, "color": "#333333"}),
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
+        smooth_factor=1.0,
+    )
+    layer.add_to(m)
+    title = _("{measure} ({unit})").format(measure=_(spec.label), unit=_(spec.unit))
+    if spec.high is not None:
+        title += " " + _("by minimum")
+    add_legend(m, choropleth_legend_entries(breaks), title=title)
+    return layer
+
+
+def marker_radius(deaths: float | None, *, base: float = 4.0, scale: float = 2.5) -> float:
+    """Return a marker's radius in pixels: area grows with deaths (``base`` for none)."""
+    if deaths is None or not math.isfinite(deaths) or deaths <= 0:
+        return base
+    return base + scale * math.sqrt(deaths)
+
+
+def _count(value: object) -> int | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return int(cast(float, value))
+
+
+def victims_text(row: Mapping[str, Any]) -> str:
+    """Return an incident's victims in words, ranges kept (``14–16 killed, 134 detained``)."""
+    low = _count(row.get("civilians_killed_min"))
+    high = _count(row.get("civilians_killed_max"))
+    parts = []
+    if low is not None or high is not None:
+        if high is None:
+            parts.append(_("at least {n} killed").format(n=low))
+        elif low is None or low == high:
+            parts.append(_("{n} killed").format(n=high))
+        else:
+            parts.append(_("{n} killed").format(n=f"{low}–{high}"))
+    for column, label in (
+        ("civilians_injured", N_("{n} injured")),
+        ("officers_killed", N_("{n} officers killed")),
+        ("officers_injured", N_("{n} officers injured")),
+        ("detained", N_("{n} detained")),
+    ):
+        value = _count(row.get(column))
+        if value:
+            parts.append(_(label).format(n=value))
+    return ", ".join(parts) if parts else _("victims not reported")
+
+
+def _date_text(value: object) -> str:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    return str(value)[:10]
+
+
+def place_text(row: Mapping[str, Any]) -> str:
+    """Return an incident's place as reported (``Cota 905, Libertador, Distrito Capital``)."""
+    names = [row.get(c) for c in ("place_name", "parish", "municipality", "state")]
+    return ", ".join(str(n) for n in names if n and str(n) != "nan")
+
+
+def precision_note(geo_precision: object) -> str:
+    """Return a note for incidents drawn at a unit's anchor point, else ``""``."""
+    if str(geo_precision) in ("municipality", "state"):
+        return _("approximate: known only to the {level}").format(level=_(str(geo_precision)))
+    return ""
+
+
+def incident_tooltip_html(row: Mapping[str, Any]) -> str:
+    """Return an incident marker's escaped tooltip: date, place, victims, precision."""
+    parts = [
+        f"<b>{escape(_date_text(row.get('date')))}</b> {escape(row.get('place_name'))}",
+        escape(victims_text(row)),
+        escape(row.get("agencies", "")).replace(";", ", "),
+    ]
+    note = precision_note(row.get("geo_precision"))
+    if note:
+        parts.append(f"<i>{escape(note)}</i>")
+    return "<br>".join(p for p in parts if p)
+
+
+def incident_features(incidents: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Return located incidents as GeoJSON points with ``radius`` (pixels, by deaths),
+    ``tooltip`` (escaped HTML), ``approximate`` and :data:`SELECT_PROPERTY`."""
+    located = incidents[~(incidents.geometry.isna() | incidents.geometry.is_empty)]
+    features = []
+    for row in located.to_dict("records"):
+        geometry = row.pop("geometry")
+        deaths = _count(row.get("civilians_killed_max")) or _count(row.get("civilians_killed_min"))
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "radius": round(marker_radius(deaths), 1),
+                    "approximate": bool(precision_note(row.get("geo_precision"))),
+                    "tooltip": incident_tooltip_html(row),
+                    SELECT_PROPERTY: incident_select(row.get("incident_id")),
+                },
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [
+                        round(float(geometry.x), COORDINATE_DECIMALS + 1),
+                        round(float(geometry.y), COORDINATE_DECIMALS + 1),
+                    ],
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+class _RadiusStyle(_ScriptElement):
+    """Sets each incident circle's radius from its ``radius`` property (GeoJSON styles
+    cannot)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            {{ this.values.layer }}.eachLayer(function(l) {
+                if (l.setRadius && l.feature) { l.setRadius(l.feature.properties.radius); }
+            });
+        {% endmacro %}
+    """)
+
+
+def add_incident_markers(
+    m: folium.Map, incidents: gpd.GeoDataFrame, *, cluster: bool = True
+) -> folium.map.Layer | None:
+    """Add incident circles sized by deaths (:func:`marker_radius`), clustered.
+
+    Approximate positions (known only to a municipality or state) are dashed and say so
+    in their tooltip. Returns ``None`` (and adds nothing) when no incident is located.
+    """
+    features = incident_features(incidents)
+    if not features["features"]:
+        return None
+    from folium.plugins import MarkerCluster
+
+    name = _("Incidents (sized by deaths)")
+    group: folium.map.Layer = (
+        MarkerCluster(  # type: ignore[no-untyped-call]
+            name=name, options={"maxClusterRadius": 40, "showCoverageOnHover": False}
+        )
+        if cluster
+        else folium.FeatureGroup(name=name)
+    )
+    group.add_to(m)
+
+    def style(feature: Mapping[str, Any]) -> dict[str, Any]:
+        options: dict[str, Any] = {
+            "color": "#4a0d0d",
+            "weight": 1,
+            "fillColor": "#d62728",
+            "fillOpacity": 0.7,
+        }
+        if feature["properties"]["approximate"]:
+            options["dashArray"] = "3 3"
+            options["fillOpacity"] = 0.3
+        return options
+
+    layer = folium.GeoJson(
+        features,
+        name=name,
+        marker=folium.CircleMarker(radius=5),
+        style_function=style,
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
+        control=False,
+    )
+    layer.add_to(group)
+    m.add_child(_RadiusStyle(layer=layer.get_name()))
+    return group
+
+
+def incident_map(
+    table: Any,
+    incidents: gpd.GeoDataFrame | None,
+    *,
+    level: str,
+    measure: str = "incidents",
+    zones: gpd.GeoDataFrame | None = None,
+    tolerance_deg: float = DEFAULT_TOLERANCE_DEG,
+    base_url: str = VENDOR_URL,
+    online_basemap: bool = False,
+) -> folium.Map:
+    """Return the map page's map: choropleth, state borders, zones, incidents.
+
+    Layers (each toggleable): the choropleth of ``measure`` at ``level`` with its legend;
+    state borders; operation and peace zones (approximate ones dashed and labelled);
+    incident markers sized by deaths and clustered, unless ``incidents`` is ``None``
+    (too many to draw: the caller says so). Offline, with attribution and scale bar.
+
+    Parameters
+    ----------
+    table
+        :func:`geo.aggregate.aggregate` table at ``level`` under the current filter.
+    incidents
+        Filtered incident frame (EPSG:4326) for the markers, or ``None``.
+    level, measure
+        See :data:`MAP_LEVELS` and :data:`MEASURES`.
+    zones
+        Zones to draw (default: the shipped ones).
+    tolerance_deg
+        Simplification of admin borders, degrees (zones use a quarter of it).
+    """
+    m = base_map(base_url=base_url, online_basemap=online_basemap)
+    add_choropleth(
+        m,
+        table,
+        level=level,
+        measure=measure,
+        tolerance_deg=tolerance_deg if level != "zone" else tolerance_deg / 4,
+        zones=zones,
+    )
+    if level != "state":
+        add_area_layer(
+            m,
+            "state",
+            tolerance_deg=tolerance_deg,
+            style={"color": "#555555", "weight": 1.2, "fillOpacity": 0.0},
+            name=_("State borders"),
+        )
+    add_zone_layers(m, zones, tolerance_deg=tolerance_deg / 4)
+    if incidents is not None:
+        add_incident_markers(m, incidents)
+    add_layer_control(m)
+    return m
+
+
+def safe_link(url: object, text: object) -> str:
+    """Return an escaped ``<a>`` to an http(s) URL, or the escaped text when the URL is
+    anything else (``javascript:`` and friends are never linked)."""
+    href = str(url or "").strip()
+    label = escape(text) or escape(href)
+    if not href.lower().startswith(("http://", "https://")):
+        return label
+    return f'<a href="{escape(href)}" target="_blank" rel="noopener noreferrer">{label}</a>'
+
+
+def source_html(source: Mapping[str, Any]) -> str:
+    """Return one source as escaped HTML: publisher, date, link and quote."""
+    head = ", ".join(
+        part
+        for part in (
+            safe_link(source.get("url"), source.get("publisher") or source.get("title")),
+            escape(source.get("date")),
+        )
+        if part
+    )
+    quote = escape(source.get("quote"))
+    body = f'<blockquote class="zonas-quote">{quote}</blockquote>' if quote else ""
+    return f'<li class="zonas-source">{head}{body}</li>'
+
+
+def incident_html(row: Mapping[str, Any], sources: Sequence[Mapping[str, Any]]) -> str:
+    """Return one incident of the side panel as escaped HTML (date, place, agencies,
+    victims, precision, description and every source)."""
+    note = precision_note(row.get("geo_precision"))
+    rows = [
+        (_("Agencies"), str(row.get("agencies") or "").replace(";", ", ")),
+        (_("Victims"), victims_text(row)),
+        (_("Operation"), row.get("operation")),
+        (_("Location"), note),
+        (_("Confidence"), row.get("confidence")),
+    ]
+    head = (
+        f"<b>{escape(_date_text(row.get('date')))}</b> · {escape(place_text(row))} "
+        f'<span class="zonas-id">{escape(row.get("incident_id"))}</span>'
+    )
+    description = escape(row.get("description"))
+    items = "".join(source_html(source) for source in sources)
+    listing = (
+        f"<div>{escape(_('Sources'))}:</div><ul>{items}</ul>"
+        if items
+        else f"<div><i>{escape(_('No source recorded'))}</i></div>"
+    )
+    return (
+        f'<div class="zonas-incident">{head}{html_table(rows)}<p>{description}</p>{listing}</div>'
+    )
+
+
+def incident_panel_html(
+    incidents: Any, sources: Any, *, title: str, total: int | None = None
+) -> str:
+    """Return the side panel listing ``incidents`` with their sources, all text escaped.
+
+    Parameters
+    ----------
+    incidents
+        Incident rows to list (canonical columns), in the order shown.
+    sources
+        Sources table (``geo.incidents.SOURCE_COLUMNS``) of at least those incidents.
+    title
+        What was selected (an area's name, an incident id).
+    total
+        How many incidents the selection has under the filter, when more than listed.
+    """
+    by_incident: dict[str, list[Mapping[str, Any]]] = {}
+    for source in sources.to_dict("records"):
+        by_incident.setdefault(str(source.get("incident_id")), []).append(source)
+    listed = len(incidents)
+    total = listed if total is None else total
+    if total == 0:
+        count = _("No incident under the current filter.")
+    elif total > listed:
+        count = _("{total} incidents under the current filter; the first {listed} by date.")
+        count = count.format(total=total, listed=listed)
+    else:
+        count = _("{total} incidents under the current filter.").format(total=total)
+    parts = [
+        f'<div class="zonas-panel"><h3>{escape(title)}</h3><p>{escape(count)}</p>',
+        *(
+            incident_html(row, by_incident.get(str(row.get("incident_id")), []))
+            for row in incidents.to_dict("records")
+        ),
+        "</div>",
+    ]
+    return "".join(parts)

@@ -9,11 +9,14 @@ between sessions: treat them as read-only (``.copy()`` before mutating).
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import streamlit as st
 
+from geo.aggregate import IncidentIndex
 from geo.config import default_store_location
-from geo.geodata import load_shipped_zones, load_states
+from geo.filters import Filter
+from geo.geodata import Level, load_shipped_zones, load_states
 from geo.store import Store, open_store
 
 
@@ -83,3 +86,66 @@ def zone_names() -> dict[str, str]:
     """Return zone id → zone name for every zone (shipped and user), in name order."""
     zones = all_zones().sort_values("name")
     return dict(zip(zones["zone_id"], zones["name"], strict=True))
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _index(location: str, version: str) -> IncidentIndex:
+    return IncidentIndex.from_frame(_incidents(location, version), zones=_zones(location, version))
+
+
+def incident_index() -> IncidentIndex:
+    """Return the fast re-aggregation index of the store's incidents (shared, per version)."""
+    location = default_store_location()
+    return _index(location, store_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _table(location: str, version: str, flt: Filter, level: Level) -> pd.DataFrame:
+    return _index(location, version).aggregate(flt, level=level)
+
+
+def area_table(flt: Filter, level: Level) -> pd.DataFrame:
+    """Return :func:`geo.aggregate.aggregate` at ``level`` under ``flt`` (cached)."""
+    return _table(default_store_location(), store_version(), flt, level)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _totals(location: str, version: str, flt: Filter) -> dict[str, int | bool]:
+    return _index(location, version).totals(flt)
+
+
+def filter_totals(flt: Filter) -> dict[str, int | bool]:
+    """Return the headline totals under ``flt`` (each incident once; cached)."""
+    return _totals(default_store_location(), store_version(), flt)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _selected_rows(location: str, version: str, flt: Filter) -> np.ndarray:
+    return np.flatnonzero(_index(location, version).mask(flt))
+
+
+def filtered_rows(flt: Filter) -> np.ndarray:
+    """Return the positions in :func:`all_incidents` of the incidents ``flt`` keeps."""
+    return _selected_rows(default_store_location(), store_version(), flt)
+
+
+def rows_in_area(level: Level, code: str) -> np.ndarray:
+    """Return the positions in :func:`all_incidents` of the incidents counted in an area."""
+    return _area_rows(default_store_location(), store_version(), level, code)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _area_rows(location: str, version: str, level: Level, code: str) -> np.ndarray:
+    membership = _index(location, version).areas[level]
+    wanted = np.flatnonzero(membership.codes == code)
+    return np.unique(membership.rows[np.isin(membership.keys, wanted)])
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _sources(location: str, version: str, ids: tuple[str, ...]) -> pd.DataFrame:
+    return _store_at(location).read_sources(list(ids))
+
+
+def sources_of(incident_ids: tuple[str, ...]) -> pd.DataFrame:
+    """Return the sources of some incidents (columns of ``geo.incidents.SOURCE_COLUMNS``)."""
+    return _sources(default_store_location(), store_version(), incident_ids)

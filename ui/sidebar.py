@@ -33,6 +33,17 @@ FILTER_PARAMS: Final = (
 )
 """The query parameters :meth:`Filter.to_query_params` may write."""
 
+VIEW_PARAMS: Final = ("level", "measure")
+"""Query parameters of the map view that are not part of the filter."""
+
+PRESETS: Final[dict[str, tuple[date | None, date | None]]] = {
+    "olp": (date(2015, 7, 13), date(2015, 8, 12)),
+    "2015": (date(2015, 1, 1), date(2015, 12, 31)),
+    "all": (None, None),
+}
+"""Quick date ranges: the first OLP month (from the first operation, 13 July 2015), the
+year 2015 and everything."""
+
 _KEY: Final = "zonas_filter"
 _PREFIX: Final = "flt_"
 _EARLIEST: Final = date(2000, 1, 1)
@@ -66,6 +77,57 @@ def write_filter_to_url(flt: Filter) -> None:
                 del st.query_params[key]
         elif current.get(key) != value:
             st.query_params[key] = value
+
+
+def _apply_preset() -> None:
+    name = st.session_state.get(_PREFIX + "preset")
+    if name in PRESETS:
+        st.session_state[_PREFIX + "from"], st.session_state[_PREFIX + "to"] = PRESETS[name]
+    st.session_state[_PREFIX + "preset"] = None  # a preset is an action, not a state
+
+
+def _preset_pills() -> None:
+    labels = {"olp": _("First OLP month"), "2015": _("2015"), "all": _("All dates")}
+    st.pills(
+        _("Quick dates"),
+        list(PRESETS),
+        key=_PREFIX + "preset",
+        format_func=lambda name: labels[name],
+        on_change=_apply_preset,
+        label_visibility="collapsed",
+    )
+
+
+def view_choice(name: str, options: Sequence[str], default: str) -> str:
+    """Return a view setting (``level``, ``measure``) from the URL, ``default`` if absent
+    or unknown."""
+    values = st.query_params.get_all(name)
+    return values[0] if values and values[0] in options else default
+
+
+def view_selectbox(
+    label: str,
+    name: str,
+    options: Sequence[str],
+    *,
+    default: str,
+    format_func: Any = str,
+) -> str:
+    """A sidebar select box for a view setting kept in the URL (``?level=parish``).
+
+    The URL gives the first value of a session; afterwards the widget rules and the URL
+    follows it (the default is left out of the URL).
+    """
+    key = _PREFIX + name
+    if key not in st.session_state:
+        st.session_state[key] = view_choice(name, options, default)
+    value: str = st.sidebar.selectbox(label, options, key=key, format_func=format_func)
+    if value == default:
+        if name in st.query_params:
+            del st.query_params[name]
+    elif st.query_params.get(name) != value:
+        st.query_params[name] = value
+    return value
 
 
 def _with_known(options: Sequence[str], chosen: Sequence[str]) -> list[str]:
@@ -125,6 +187,7 @@ def filter_sidebar() -> Filter:
         error = st.session_state.pop(_PREFIX + "error", None)
         if error:
             st.warning(_("The link's filter was ignored: {reason}").format(reason=error))
+        _preset_pills()
         col_from, col_to = st.columns(2)
         date_from = col_from.date_input(
             _("From"), key=_PREFIX + "from", min_value=_EARLIEST, format="YYYY-MM-DD"

@@ -127,3 +127,91 @@ def test_bad_link_is_explained_not_fatal(app_url: str, page: Any) -> None:
     page.goto(f"{app_url}/?from=yesterday", wait_until="load")
     page.get_by_text("The link's filter was ignored").wait_for(timeout=MAP_TIMEOUT_MS)
     _map_frame(page)
+
+
+FIRST_OLP_DAY = "/?agency=PNB&from=2015-07-13&to=2015-07-13"
+
+
+def _headline(page: Any) -> dict[str, str]:
+    """The headline strip as label → value."""
+    strip = page.locator(".st-key-headline [data-testid='stMetric']")
+    strip.first.wait_for(timeout=MAP_TIMEOUT_MS)
+    out = {}
+    for metric in strip.all():
+        label = metric.locator("[data-testid='stMetricLabel']").inner_text().strip()
+        out[label] = metric.locator("[data-testid='stMetricValue']").inner_text().strip()
+    return out
+
+
+def _wait_headline(page: Any, label: str, value: str) -> dict[str, str]:
+    deadline = time.monotonic() + MAP_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        try:
+            numbers = _headline(page)
+        except Exception:  # noqa: BLE001 - the strip is being redrawn
+            numbers = {}
+        if numbers.get(label) == value:
+            return numbers
+        page.wait_for_timeout(200)
+    raise AssertionError(f"headline never showed {label}={value}: {_headline(page)}")
+
+
+def test_first_olp_day_headline_markers_and_sources(
+    app_url: str, page: Any, page_requests: list[str]
+) -> None:
+    page.goto(app_url + FIRST_OLP_DAY, wait_until="domcontentloaded")
+    # EV0009 Cota 905 (14–16 killed, 134 detained) + EV0010 El Cementerio (4 killed)
+    numbers = _wait_headline(page, "Incidents", "2")
+    assert numbers["Civilians killed"] == "18–20"
+    assert numbers["Detained"] == "134"
+    frame = _map_frame(page)
+    # the two markers sit side by side in Caracas: one cluster of 2 at the national view
+    frame.wait_for_selector(".marker-cluster", timeout=MAP_TIMEOUT_MS)
+    assert frame.inner_text(".marker-cluster").strip() == "2"
+    legend = frame.inner_text(".leaflet-control-container")
+    assert "Incidents (incidents)" in legend
+
+    # click the municipality with the incidents (Libertador): the panel lists their sources
+    frame.evaluate(
+        """() => {
+            for (const id in window.map._layers) {
+                const layer = window.map._layers[id];
+                const p = layer.feature && layer.feature.properties;
+                if (p && p.select === 'area:municipality:VE0101') {
+                    layer.fire('click', {latlng: layer.getBounds().getCenter()}, true);
+                    return;
+                }
+            }
+            throw new Error('no Libertador area');
+        }"""
+    )
+    panel = page.locator(".zonas-panel")
+    panel.wait_for(timeout=MAP_TIMEOUT_MS)
+    text = panel.inner_text()
+    assert "Cota 905" in text
+    assert "El Cementerio" in text
+    assert "ASM en línea" in text  # the Cota 905 source's publisher
+    assert "Quince muertos" in text  # and its quote
+    links = panel.locator("a[href^='https://asmenlinea.blogspot.com']")
+    assert links.count() >= 1
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT_DIR / "map-first-olp-day.png"), full_page=True)
+
+    # change the agency filter (PNB → CICPC): counts change, the selection stays
+    sidebar = page.locator("[data-testid='stSidebar']")
+    agencies = sidebar.locator("[data-testid='stMultiSelect']").first
+    agencies.get_by_role("button", name="Clear all").click()
+    agencies.click()
+    page.keyboard.type("CICPC")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    numbers = _wait_headline(page, "Incidents", "1")
+    assert numbers["Civilians killed"] == "14–16"
+    page.wait_for_function("location.search.includes('agency=CICPC')", timeout=MAP_TIMEOUT_MS)
+    panel.wait_for(timeout=MAP_TIMEOUT_MS)
+    page.wait_for_function(
+        "!document.querySelector('.zonas-panel').innerText.includes('El Cementerio')",
+        timeout=MAP_TIMEOUT_MS,
+    )
+    assert "Cota 905" in page.locator(".zonas-panel").inner_text()
+    assert non_local(page_requests) == []
