@@ -934,6 +934,23 @@ def _geocode_points(rows: Sequence[_Row], file: str, gazetteer: Gazetteer) -> di
     return result
 
 
+def _geocode_names_cached(
+    row: _Row, file: str, gazetteer: Gazetteer,
+    memo: dict[tuple[str, ...], tuple[_Geo, list[Problem], str]],
+) -> _Geo:  # fmt: skip
+    """:func:`_geocode_names`, computed once per distinct set of place names in a file."""
+    key = tuple(str(row.values.get(c) or "") for c in PLACE_COLUMNS)
+    if key not in memo:
+        scratch = _Row(0, {}, {c: row.values.get(c, "") for c in PLACE_COLUMNS})
+        geo = _geocode_names(scratch, file, gazetteer)
+        memo[key] = (geo, scratch.problems, str(scratch.values.get("notes") or ""))
+    geo, problems, note = memo[key]
+    row.problems.extend(replace(p, row=row.number) for p in problems)
+    if note:
+        row.values["notes"] = _join_note(str(row.values.get("notes") or ""), note)
+    return geo
+
+
 def _coordinates(row: _Row) -> tuple[float, float]:
     """The row's parsed (lon, lat), NaN where missing."""
     lon, lat = row.values.get("lon"), row.values.get("lat")
@@ -956,13 +973,14 @@ def _geocode(rows: Sequence[_Row], file: str, gazetteer: Gazetteer) -> None:
             with_point.append(row)
     points = _geocode_points(with_point, file, gazetteer)
     located = {row.number for row in with_point}
+    by_names: dict[tuple[str, ...], tuple[_Geo, list[Problem], str]] = {}
     for row in rows:
         geo = points.get(row.number)
         if geo is None and row.number in located:
             continue  # outside Venezuela: already rejected
         if geo is None:
             row.values.pop("_acled_geo", None)
-            geo = _geocode_names(row, file, gazetteer)
+            geo = _geocode_names_cached(row, file, gazetteer, by_names)
         row.values.update(
             geo_precision=geo.precision, state_code=geo.state_code, muni_code=geo.muni_code,
             parish_code=geo.parish_code, zone_ids=";".join(geo.zone_ids),
