@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from geo import maps
     from geo.store import Store
 
 ExportFormat = Literal["png", "svg", "pdf", "report", "html", "csv", "geojson"]
@@ -827,43 +828,23 @@ def _figure_title(figure: Figure) -> str:
 
 
 # ====================================================================== measures
-# SWITCH-OVER POINT. Measure definitions must be the interactive map's. geo.maps has no
-# measure list yet; until it does, measure_spec() is the only place the export defines
-# them: replace its body with a lookup into geo.maps when it exists.
-@dataclass(frozen=True)
-class MeasureSpec:
-    """A mapped measure: the aggregate columns it reads and how it is labelled."""
+def measure_spec(measure: str) -> maps.Measure:
+    """Return the interactive map's definition of a measure (:data:`geo.maps.MEASURES`).
 
-    key: str
-    low: str
-    high: str
-    label: str
-    unit: str
+    Raises
+    ------
+    ExportError
+        If ``measure`` is not a key of :data:`geo.maps.MEASURES`.
+    """
+    from geo import maps
 
-
-def measure_spec(measure: str) -> MeasureSpec:
-    """Return the definition of a measure key (``incidents``, ``civilians_killed``...)."""
-    specs = {
-        "incidents": MeasureSpec("incidents", "incidents", "incidents", N_("Incidents"),
-                                 N_("number")),
-        "civilians_killed": MeasureSpec("civilians_killed", "civilians_killed_min",
-                                        "civilians_killed_max", N_("Civilians killed"),
-                                        N_("people")),
-        "civilians_injured": MeasureSpec("civilians_injured", "civilians_injured",
-                                         "civilians_injured", N_("Civilians injured"),
-                                         N_("people")),
-        "officers_killed": MeasureSpec("officers_killed", "officers_killed", "officers_killed",
-                                       N_("Officers killed"), N_("people")),
-        "detained": MeasureSpec("detained", "detained", "detained", N_("Detained"),
-                                N_("people")),
-    }  # fmt: skip
-    if measure not in specs:
+    if measure not in maps.MEASURES:
         raise ExportError(
             _("unknown measure {measure!r} (use {allowed})").format(
-                measure=measure, allowed=", ".join(specs)
+                measure=measure, allowed=", ".join(maps.MEASURES)
             )
         )
-    return specs[measure]
+    return maps.MEASURES[measure]
 
 
 # ====================================================================== data for one view
@@ -944,7 +925,7 @@ def map_layers(data: ExportData, view: ExportView) -> MapLayers:
     zones_arg = data.zones if view.level == "zone" else None
     areas = area_layer(view.level, zones=zones_arg).copy()
     low = table.set_index("area_code")[spec.low]
-    high = table.set_index("area_code")[spec.high]
+    high = table.set_index("area_code")[spec.high or spec.low]
     areas["value"] = areas["area_code"].map(low).fillna(0).astype(float)
     areas["value_high"] = areas["area_code"].map(high).fillna(0).astype(float)
     breaks = maps.classify(areas["value"].tolist())
@@ -975,9 +956,10 @@ def map_layers(data: ExportData, view: ExportView) -> MapLayers:
                 n=int(buckets[OUTSIDE_CODE])
             )
         )
-    if spec.low != spec.high:
+    if spec.high is not None:
         notes.append(_("Colours show the lower bound of contested counts (ranges in the CSV)."))
-    title = f"{_(spec.label)} ({_(spec.unit)})"
+    label, unit = _(spec.label), _(spec.unit)
+    title = label if unit.lower() == label.lower() else f"{label} ({unit})"
     return MapLayers(
         areas=areas,
         zones=overlay,
@@ -1235,16 +1217,17 @@ def _report_sources(sources: pd.DataFrame, *, limit: int = 12) -> str:
 
 # ====================================================================== interactive HTML
 def interactive_map(data: ExportData, view: ExportView) -> folium.Map:
-    """Return the folium map of the view, built by :mod:`geo.maps` like the app's.
+    """Return the map page's folium map of the view (:func:`geo.maps.incident_map`).
 
-    SWITCH-OVER POINT: the map page's choropleth builder is not in :mod:`geo.maps` yet;
-    until it is, this draws the overview map (admin areas and zones). Replace the body
-    with the page's builder so the HTML export shows exactly the page's map.
+    Same aggregation, classes, layers and marker cap (:data:`geo.maps.MAX_MARKERS`) as
+    the page.
     """
     from geo import maps
+    from geo.aggregate import aggregate
 
-    del view  # used by the page's builder (filter, level, measure)
-    return maps.overview_map(zones=data.zones)
+    table = aggregate(data.incidents, level=view.level, zones=data.zones)
+    shown = data.incidents if len(data.incidents) <= maps.MAX_MARKERS else None
+    return maps.incident_map(table, shown, level=view.level, measure=view.measure, zones=data.zones)
 
 
 def standalone_html(data: ExportData, view: ExportView) -> str:
