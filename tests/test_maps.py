@@ -316,3 +316,233 @@ def test_attribution_is_the_provenance_line() -> None:
     found = re.search(r"addAttribution\(\s*(\"[^\"]*\")\s*\)", page)
     assert found is not None
     assert html.unescape(json.loads(found.group(1))) == ATTRIBUTION
+
+
+# ---------------------------------------------------------------------- incident map
+def _incidents() -> gpd.GeoDataFrame:
+    """Two incidents: a located one with a contested toll and hostile text, and one known
+    only to its municipality."""
+    rows = [
+        {
+            "incident_id": "A1",
+            "date": "2015-07-13",
+            "place_name": "Cota 905",
+            "parish": "",
+            "municipality": "Libertador",
+            "state": "Distrito Capital",
+            "geo_precision": "barrio",
+            "agencies": "PNB;CICPC",
+            "operation": "OLP",
+            "confidence": "high",
+            "civilians_killed_min": 14,
+            "civilians_killed_max": 16,
+            "detained": 134,
+            "civilians_injured": None,
+            "officers_killed": None,
+            "officers_injured": 1,
+            "description": EVIL_NOTES,
+            "geometry": Point(-66.93, 10.486),
+        },
+        {
+            "incident_id": "B2",
+            "date": "2015-08-01",
+            "place_name": EVIL_NAME,
+            "parish": "",
+            "municipality": "Sucre",
+            "state": "Miranda",
+            "geo_precision": "municipality",
+            "agencies": "GNB",
+            "operation": "OLP",
+            "confidence": "low",
+            "civilians_killed_min": 3,
+            "civilians_killed_max": None,
+            "detained": None,
+            "civilians_injured": None,
+            "officers_killed": None,
+            "officers_injured": None,
+            "description": "",
+            "geometry": Point(-66.8, 10.45),
+        },
+    ]
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+    for column in ("civilians_killed_min", "civilians_killed_max", "detained"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ({"civilians_killed_min": 14, "civilians_killed_max": 16}, "14–16"),
+        ({"civilians_killed_min": 4, "civilians_killed_max": 4}, "4"),
+        (
+            {
+                "civilians_killed_min": 3,
+                "civilians_killed_max": 5,
+                "civilians_killed_at_least": True,
+            },
+            "3–5+",
+        ),
+        ({}, "0"),
+    ],
+)
+def test_contested_tolls_are_shown_as_ranges(row: dict[str, object], expected: str) -> None:
+    assert maps.measure_text(row, "civilians_killed") == expected
+
+
+def test_headline_lists_every_measure_with_ranges() -> None:
+    totals = {
+        "incidents": 2,
+        "civilians_killed_min": 18,
+        "civilians_killed_max": 20,
+        "detained": 134,
+        "civilians_injured": 1,
+        "officers_killed": 0,
+    }
+    items = dict(maps.headline_items(totals))
+    assert items == {
+        "Incidents": "2",
+        "Civilians killed": "18–20",
+        "Detained": "134",
+        "Civilians injured": "1",
+        "Officers killed": "0",
+    }
+
+
+@pytest.mark.parametrize(
+    ("key", "parsed"),
+    [
+        (maps.area_select("municipality", "VE0101"), ("area", "municipality", "VE0101")),
+        (maps.area_select("zone", "cota-905"), ("area", "zone", "cota-905")),
+        (maps.incident_select("ACLED:VEN1"), ("incident", "", "ACLED:VEN1")),
+        ("area:county:X", None),
+        ("area:state:", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_selection_keys_round_trip(key: object, parsed: tuple[str, str, str] | None) -> None:
+    assert maps.parse_select(key) == parsed
+
+
+def _state_table(values: dict[str, int]) -> object:
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "area_code": [*list(values), "_unlocated"],
+            "area_name": [*list(values), "Unlocated"],
+            "incidents": [*list(values.values()), 99],
+        }
+    )
+
+
+def test_choropleth_colours_areas_by_class_and_legend_gives_breaks_and_unit() -> None:
+    # three states with 1, 2 and 10 incidents, k=3 classes: breaks (1, 2, 10)
+    table = _state_table({"VE-A": 1, "VE-M": 2, "VE-X": 10})
+    m = maps.base_map()
+    layer = maps.add_choropleth(m, table, level="state", measure="incidents", k=3)
+    props = {f["properties"]["area_code"]: f["properties"] for f in layer.data["features"]}
+    assert len(props) == 25  # every state is drawn, with or without incidents
+    colours = maps.palette(3)
+    assert props["VE-A"]["fill"] == colours[0]
+    assert props["VE-M"]["fill"] == colours[1]
+    assert props["VE-X"]["fill"] == colours[2]
+    assert props["VE-Z"]["fill"] == maps.NO_DATA_COLOR
+    assert props["VE-X"]["select"] == "area:state:VE-X"
+    assert "Incidents: 10" in props["VE-X"]["tooltip"]
+    legends = [c for c in m._children.values() if isinstance(c, maps.Legend)]
+    legend = legends[-1].values["html"]
+    assert '<div class="title">Incidents (incidents)</div>' in legend
+    for label in ("1", "2", "3–10", "none"):
+        assert f"</svg>{label}</div>" in legend
+    assert "_unlocated" not in props  # buckets have no polygon
+
+
+def test_choropleth_of_a_range_is_classed_by_its_minimum() -> None:
+    import pandas as pd
+
+    table = pd.DataFrame(
+        {
+            "area_code": ["VE-A"],
+            "area_name": ["Distrito Capital"],
+            "civilians_killed_min": [18],
+            "civilians_killed_max": [20],
+        }
+    )
+    m = maps.base_map()
+    layer = maps.add_choropleth(m, table, level="state", measure="civilians_killed")
+    capital = next(f for f in layer.data["features"] if f["properties"]["area_code"] == "VE-A")
+    assert capital["properties"]["value"] == "18–20"
+    legend = [c for c in m._children.values() if isinstance(c, maps.Legend)][-1]
+    assert "Civilians killed (people) by minimum" in legend.values["html"]
+
+
+def test_unknown_level_or_measure_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown level"):
+        maps.add_choropleth(maps.base_map(), _state_table({}), level="county")
+    with pytest.raises(ValueError, match="measure"):
+        maps.add_choropleth(maps.base_map(), _state_table({}), level="state", measure="x")
+
+
+def test_markers_are_sized_by_deaths_clustered_and_approximate_ones_say_so() -> None:
+    m = maps.base_map()
+    group = maps.add_incident_markers(m, _incidents())
+    assert isinstance(group, MarkerCluster)
+    features = maps.incident_features(_incidents())["features"]
+    by_id = {f["properties"]["select"]: f["properties"] for f in features}
+    located, approximate = by_id["incident:A1"], by_id["incident:B2"]
+    assert located["radius"] == round(maps.marker_radius(16), 1) > approximate["radius"]
+    assert maps.marker_radius(None) == maps.marker_radius(0) < maps.marker_radius(1)
+    assert not located["approximate"]
+    assert approximate["approximate"]
+    assert "approximate: known only to the municipality" in approximate["tooltip"]
+    assert "14–16 killed, 1 officers injured, 134 detained" in located["tooltip"]
+    assert "at least 3 killed" in approximate["tooltip"]
+
+
+def test_no_located_incident_adds_no_marker_layer() -> None:
+    frame = _incidents()
+    frame["geometry"] = None
+    assert maps.add_incident_markers(maps.base_map(), frame) is None
+
+
+def test_marker_and_panel_text_is_escaped_and_only_web_links_are_links() -> None:
+    import pandas as pd
+
+    incidents = _incidents()
+    tooltip = maps.incident_features(incidents)["features"][1]["properties"]["tooltip"]
+    assert "<script>" not in tooltip
+    assert html.escape(EVIL_NAME) in tooltip
+    sources = pd.DataFrame(
+        {
+            "incident_id": ["A1", "A1", "B2"],
+            "publisher": ["El Nacional", EVIL_NAME, "Provea"],
+            "date": ["2015-07-14", "2015-07-15", ""],
+            "title": ["", "", ""],
+            "url": ["https://example.org/a?x=1&y=2", "javascript:alert(1)", ""],
+            "quote": ["Quince muertos", EVIL_NOTES, ""],
+        }
+    )
+    panel = maps.incident_panel_html(incidents, sources, title=EVIL_NAME, total=3)
+    assert "<script" not in panel
+    assert "<img" not in panel
+    assert html.escape(EVIL_NOTES) in panel  # the description and quote shown as text
+    assert '<a href="https://example.org/a?x=1&amp;y=2"' in panel
+    assert "javascript:" not in panel.split("href=")[-1].split(">")[0]
+    assert panel.count("<a ") == 1
+    assert "Quince muertos" in panel
+    assert "3 incidents under the current filter; the first 2 by date." in panel
+    assert "14–16 killed" in panel
+
+
+def test_incident_map_has_every_layer_and_no_markers_when_told() -> None:
+    table = _state_table({"VE-A": 2})
+    with_markers = maps.render_html(maps.incident_map(table, _incidents(), level="municipality"))
+    without = maps.render_html(maps.incident_map(table, None, level="municipality"))
+    for name in ("Incidents by municipality", "State borders", "Operation zones", "Peace zones"):
+        assert name in with_markers
+        assert name in without
+    assert "markerClusterGroup" in with_markers
+    assert "markerClusterGroup" not in without
+    assert '"maxZoom": 18' in with_markers  # MarkerCluster needs it without a tile layer

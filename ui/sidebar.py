@@ -119,7 +119,7 @@ def view_selectbox(
     follows it (the default is left out of the URL).
     """
     key = _PREFIX + name
-    if key not in st.session_state:
+    if st.session_state.get(key) not in options:  # first run, or another page's options
         st.session_state[key] = view_choice(name, options, default)
     value: str = st.sidebar.selectbox(label, options, key=key, format_func=format_func)
     if value == default:

@@ -148,7 +148,7 @@ def _wait_headline(page: Any, label: str, value: str) -> dict[str, str]:
     while time.monotonic() < deadline:
         try:
             numbers = _headline(page)
-        except Exception:  # noqa: BLE001 - the strip is being redrawn
+        except Exception:
             numbers = {}
         if numbers.get(label) == value:
             return numbers
