@@ -987,11 +987,18 @@ def place_text(row: Mapping[str, Any]) -> str:
     return ", ".join(str(n) for n in names if n and str(n) != "nan")
 
 
+_COARSE_PRECISIONS: Final[Mapping[str, str]] = {
+    "municipality": N_("municipality"),
+    "state": N_("state"),
+}
+
+
 def precision_note(geo_precision: object) -> str:
     """Return a note for incidents drawn at a unit's anchor point, else ``""``."""
-    if str(geo_precision) in ("municipality", "state"):
-        return _("approximate: known only to the {level}").format(level=_(str(geo_precision)))
-    return ""
+    level = _COARSE_PRECISIONS.get(str(geo_precision))
+    if level is None:
+        return ""
+    return _("approximate: known only to the {level}").format(level=_(level))
 
 
 def incident_tooltip_html(row: Mapping[str, Any]) -> str:
