@@ -136,7 +136,7 @@ def main() -> int:
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for label, count, gf, pf, ga, pa in rows:
         print(
-            f"| {label} | {count:,} | {gf:.2f} | {pf:.2f} | {ga:.2f} | {pa:.2f} | {ga / pa:.0f}x |"
+            f"| {label} | {count:,} | {gf:.2f} | {pf:.2f} | {ga:.2f} | {pa:.2f} | {ga / pa:.1f}x |"
         )
     return 0
 
