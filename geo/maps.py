@@ -441,6 +441,25 @@ def _style(options: Mapping[str, Any]) -> Callable[[Any], dict[str, Any]]:
     return lambda _feature: frozen
 
 
+class BoundedGeoJson(folium.GeoJson):
+    """A :class:`folium.GeoJson` whose bounds are given, not found by walking every
+    coordinate (streamlit-folium asks for the map's bounds on every render)."""
+
+    def __init__(self, data: Any, *, bounds: Sequence[float], **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        west, south, east, north = (float(v) for v in bounds)
+        self._bounds = [[south, west], [north, east]]
+
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        return [list(corner) for corner in self._bounds]
+
+
+def _total_bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """``(west, south, east, north)`` of a frame's geometries, degrees."""
+    west, south, east, north = (float(v) for v in frame.total_bounds)
+    return west, south, east, north
+
+
 @lru_cache(maxsize=16)
 def _geometry_mappings(level: AdminLevel, tolerance_deg: float) -> tuple[dict[str, Any], ...]:
     """GeoJSON geometry dicts of :func:`simplified_layer` (cached; never mutate them)."""
@@ -501,16 +520,15 @@ def add_area_layer(
     ``frame`` overrides the polygons (columns ``area_code``, ``area_name``,
     ``state_name``, geometry in EPSG:4326).
     """
-    if frame is None:
-        features = area_features(
-            simplified_layer(level, tolerance_deg),
-            level=level,
-            geometries=_geometry_mappings(level, tolerance_deg),
-        )
-    else:
-        features = area_features(frame, level=level)
-    layer = folium.GeoJson(
+    shapes = simplified_layer(level, tolerance_deg) if frame is None else frame
+    features = area_features(
+        shapes,
+        level=level,
+        geometries=_geometry_mappings(level, tolerance_deg) if frame is None else None,
+    )
+    layer = BoundedGeoJson(
         features,
+        bounds=_total_bounds(shapes),
         name=name or _(AREA_LAYER_NAMES[level]),
         style_function=_style(style or AREA_STYLES[level]),
         highlight_function=_style({"weight": 2.5, "color": "#333333"}),
@@ -920,8 +938,9 @@ def add_choropleth(
         shapes, geometries, table, level=level, measure=measure, breaks=breaks
     )
     style = {"color": "#8a8a8a", "weight": 0.6, "fillOpacity": 0.75}
-    layer = folium.GeoJson(
+    layer = BoundedGeoJson(
         features,
+        bounds=_total_bounds(shapes),
         name=_("{measure} by {level}").format(
             measure=_(spec.label), level=_(LEVEL_NAMES[level]).lower()
         ),

@@ -34,7 +34,7 @@ def _open_map(page: Any, url: str) -> tuple[Any, float]:
     started = time.monotonic()
     page.goto(url, wait_until="domcontentloaded")
     frame = _map_frame(page)
-    # 25 states + 335 municipalities + zones, each one SVG path
+    # 335 municipalities (choropleth) + 25 state borders + zones, each one SVG path
     frame.wait_for_function(
         "document.querySelectorAll('path.leaflet-interactive').length >= 360",
         timeout=MAP_TIMEOUT_MS,
@@ -59,7 +59,7 @@ def test_map_renders_offline_with_states_and_zones(
     assert ATTRIBUTION in attribution
     assert frame.query_selector(".leaflet-control-scale") is not None
     layers = frame.inner_text(".leaflet-control-layers")
-    for name in ("States", "Municipalities", "Operation zones", "Peace zones"):
+    for name in ("Incidents by municipality", "State borders", "Operation zones", "Peace zones"):
         assert name in layers
     assert "Approximate" in frame.inner_text(".zonas-legend")
     # approximate zones are dashed
