@@ -853,13 +853,13 @@ class ExportData:
     """What an export of one view shows: the filtered incidents and their context.
 
     ``incidents`` are canonical (EPSG:4326), already filtered by the view's filter;
-    ``sources`` are theirs; ``zones`` are the shipped and user zones
-    (:data:`geo.geodata.ZONE_COLUMNS`); ``data_version`` is the store's
+    ``sources`` are theirs (``None``: not read, too many to list); ``zones`` are the
+    shipped and user zones (:data:`geo.geodata.ZONE_COLUMNS`); ``data_version`` is the store's
     :meth:`~geo.store.Store.content_version`; ``generated`` is UTC.
     """
 
     incidents: gpd.GeoDataFrame
-    sources: pd.DataFrame
+    sources: pd.DataFrame | None
     zones: gpd.GeoDataFrame
     data_version: str
     generated: datetime
@@ -871,6 +871,7 @@ def collect_export_data(
     *,
     incidents: gpd.GeoDataFrame | None = None,
     zones: gpd.GeoDataFrame | None = None,
+    all_sources: bool = True,
 ) -> ExportData:
     """Gather what an export of ``flt`` shows.
 
@@ -887,6 +888,11 @@ def collect_export_data(
         second read of a large store.
     zones
         Shipped and user zones (default: :func:`geo.zones.all_zones` of the store).
+    all_sources
+        Read every source of the selection. When false (maps and reports, which only
+        summarise sources) and the selection has more than ``_BULK_SOURCES`` incidents,
+        sources are not read and ``sources`` is ``None``: the sheet then gives the count
+        of incidents and points to the CSV.
     """
     from geo.zones import all_zones
 
@@ -895,7 +901,10 @@ def collect_export_data(
     else:
         selected = incidents[flt.mask(incidents)].reset_index(drop=True)
     ids = selected["incident_id"].astype(str)
-    if len(ids) > _BULK_SOURCES:  # one scan beats a huge id list
+    sources: pd.DataFrame | None
+    if len(ids) > _BULK_SOURCES and not all_sources:
+        sources = None
+    elif len(ids) > _BULK_SOURCES:  # one scan beats a huge id list
         everything = store.read_sources()
         sources = everything[everything["incident_id"].isin(ids)].reset_index(drop=True)
     else:
@@ -991,8 +1000,16 @@ def _overlay_zones(
     return gpd.GeoDataFrame(frame[keep], geometry="geometry", crs=CRS)
 
 
-def sources_line(sources: pd.DataFrame, *, limit: int = MAX_LISTED_SOURCES) -> str:
-    """Name the sources counted, or count them and point to the CSV when there are many."""
+def sources_line(
+    sources: pd.DataFrame | None, *, limit: int = MAX_LISTED_SOURCES, incidents: int = 0
+) -> str:
+    """Name the sources counted, or count them and point to the CSV when there are many
+    (``sources=None``: not read; the line counts the ``incidents`` instead)."""
+    if sources is None:
+        return _(
+            "Sources: {n} incidents, each with at least one source (publisher, date, link, "
+            "quote); the full list is in the CSV export of this view."
+        ).format(n=f"{incidents:,}")
     if sources.empty:
         return _("Sources: none (no incidents under this filter).")
     distinct = sources.drop_duplicates(["publisher", "date", "title", "url"])
@@ -1039,7 +1056,7 @@ def sheet_text(data: ExportData, view: ExportView) -> SheetText:
     return SheetText(
         title=view.title or default_title(view),
         subtitle=describe_filter(view.flt, level=view.level, zones=data.zones),
-        sources=sources_line(data.sources),
+        sources=sources_line(data.sources, incidents=len(data.incidents)),
         stamp=stamp,
     )
 
@@ -1190,7 +1207,8 @@ def report_figure(layers: MapLayers, text: SheetText, data: ExportData, *, view:
     sources_ax = figure.add_axes((0.63, 0.12, 0.34, 0.16))
     sources_ax.set_axis_off()
     sources_ax.set_title(_("Sources"), loc="left", fontsize=9, fontweight="bold")
-    sources_ax.text(0, 1, _report_sources(data.sources), fontsize=6, va="top",
+    listed = _report_sources(data.sources, incidents=len(data.incidents))
+    sources_ax.text(0, 1, listed, fontsize=6, va="top",
                     transform=sources_ax.transAxes, wrap=False)  # fmt: skip
     footer = SheetText(title="", subtitle="", sources="", stamp=text.stamp,
                        attribution=text.attribution)  # fmt: skip
@@ -1199,8 +1217,10 @@ def report_figure(layers: MapLayers, text: SheetText, data: ExportData, *, view:
     return figure
 
 
-def _report_sources(sources: pd.DataFrame, *, limit: int = 12) -> str:
+def _report_sources(sources: pd.DataFrame | None, *, limit: int = 12, incidents: int = 0) -> str:
     """Up to ``limit`` publishers with their dates, then a count and a CSV pointer."""
+    if sources is None:
+        return textwrap.fill(sources_line(None, incidents=incidents), 60)
     if sources.empty:
         return _("none (no incidents under this filter)")
     distinct = sources.drop_duplicates(["publisher", "date", "title", "url"])
@@ -1298,11 +1318,13 @@ def render_export(
         raise ExportError(_("dpi must be between 50 and 600, not {dpi}").format(dpi=dpi))
     measure_spec(view.measure)
     with use_language(view.lang or get_language()):
-        data = data if data is not None else collect_export_data(store, view.flt)
-        if fmt == "csv":
-            return to_csv_bytes(data.incidents, data.sources)
-        if fmt == "geojson":
-            return to_geojson_bytes(data.incidents, data.sources)
+        listing = fmt in ("csv", "geojson")
+        if data is None or (listing and data.sources is None):
+            data = collect_export_data(store, view.flt, all_sources=listing)
+        if fmt in ("csv", "geojson"):
+            sources = data.sources if data.sources is not None else pd.DataFrame()
+            writer = to_csv_bytes if fmt == "csv" else to_geojson_bytes
+            return writer(data.incidents, sources)
         if fmt == "html":
             return standalone_html(data, view).encode("utf-8")
         layers = map_layers(data, view)
@@ -1311,7 +1333,10 @@ def render_export(
             figure = report_figure(layers, text, data, view=view, dpi=dpi)
             return figure_bytes(figure, "pdf", dpi=dpi)
         figure = snapshot_figure(layers, text, view=view, dpi=dpi)
-        return figure_bytes(figure, fmt, dpi=dpi)
+        image: Literal["png", "svg", "pdf"] = (
+            "svg" if fmt == "svg" else "pdf" if fmt == "pdf" else "png"
+        )
+        return figure_bytes(figure, image, dpi=dpi)
 
 
 def export_file_name(fmt: ExportFormat, view: ExportView, *, today: date | None = None) -> str:

@@ -45,7 +45,11 @@ def _export_bytes(version: str, fmt: ExportFormat, view: ExportView, dpi: int) -
     del version  # part of the cache key only: a new import makes new files
     store = cache.get_store()
     data = collect_export_data(
-        store, view.flt, incidents=cache.all_incidents(), zones=cache.all_zones()
+        store,
+        view.flt,
+        incidents=cache.all_incidents(),
+        zones=cache.all_zones(),
+        all_sources=fmt in ("csv", "geojson"),
     )
     return render_export(store, fmt, view, dpi=dpi, data=data)
 
