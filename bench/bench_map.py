@@ -45,6 +45,8 @@ VIEWS = {
     "first_olp_day_pnb": "/?agency=PNB&from=2015-07-13&to=2015-07-13",
     "parishes_2015": "/?from=2015-01-01&to=2015-12-31&level=parish",
     "zones_killed": "/?level=zone&measure=civilians_killed",
+    # about 1,500 incidents in the synthetic million: markers drawn (cap: maps.MAX_MARKERS)
+    "markers_3_days": "/?from=2016-03-07&to=2016-03-09",
 }
 TIMEOUT_MS = 600_000
 _NEW_MAP = """() => {

@@ -94,3 +94,16 @@ def test_selection_lists_sources_and_survives_a_filter_change() -> None:
     assert "Cota 905" in panel
     assert "El Cementerio" not in panel
     assert at.session_state["map_selection"] == "area:municipality:VE0101"
+
+
+def test_selected_incident_is_dropped_when_the_filter_leaves_it_out() -> None:
+    at = _app()
+    at.session_state["map_selection"] = "incident:EV0009"
+    at.run()
+    panel = " ".join(element.proto.body for element in at.get("html"))
+    assert "Cota 905" in panel
+    assert "El Cementerio" not in panel  # only the clicked incident
+    at.multiselect(key="flt_agencies").set_value(["FAES"]).run()
+    assert not at.get("html")
+    assert any("not under the current filter" in m.value for m in at.markdown)
+    assert "map_selection" not in at.session_state
