@@ -544,7 +544,8 @@ def zone_features(zones: gpd.GeoDataFrame) -> dict[str, Any]:
     """Return zones as a GeoJSON FeatureCollection with escaped tooltip/popup HTML.
 
     Properties: ``zone_id``, ``name``, ``roles``, ``precision``, ``approximate``
-    (bool), ``tooltip`` and ``popup`` (HTML, escaped).
+    (bool), ``tooltip`` and ``popup`` (HTML, escaped) and :data:`SELECT_PROPERTY`
+    (a click selects the zone).
     """
     features = []
     for row in zones.to_dict("records"):
@@ -562,6 +563,7 @@ def zone_features(zones: gpd.GeoDataFrame) -> dict[str, Any]:
                         row.get("name"), row.get("roles"), row.get("precision")
                     ),
                     "popup": zone_popup_html(row),
+                    SELECT_PROPERTY: area_select("zone", row.get("zone_id", "")),
                 },
                 "geometry": shapely.geometry.mapping(geometry),
             }

@@ -546,3 +546,9 @@ def test_incident_map_has_every_layer_and_no_markers_when_told() -> None:
     assert "markerClusterGroup" in with_markers
     assert "markerClusterGroup" not in without
     assert '"maxZoom": 18' in with_markers  # MarkerCluster needs it without a tile layer
+
+
+def test_clicking_a_zone_selects_it(zones: gpd.GeoDataFrame) -> None:
+    features = maps.zone_features(zones)["features"]
+    selected = [maps.parse_select(f["properties"]["select"]) for f in features]
+    assert selected == [("area", "zone", "circle"), ("area", "zone", "square")]
