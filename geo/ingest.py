@@ -64,6 +64,7 @@ from rapidfuzz import fuzz, process
 
 from geo.agencies import load_agencies, resolve_agency
 from geo.config import data_dir
+from geo.csvsafe import restore_cell
 from geo.gazetteer import Gazetteer, Place, default_gazetteer, normalize_name
 from geo.geodata import CRS
 from geo.i18n import _
@@ -274,7 +275,10 @@ def _read_csv(text: str) -> tuple[list[str], list[dict[str, str]]]:
         raise _UnreadableError(_("the header repeats a column name"))
     records = []
     for cells in table[1:]:
-        record = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)}
+        record = {
+            name: (restore_cell(cells[i]) if i < len(cells) else "")
+            for i, name in enumerate(header)
+        }
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
             record["\x00extra"] = ",".join(cells[len(header) :])
         records.append(record)
@@ -567,7 +571,22 @@ def _zonas_row(row: _Row, file: str) -> None:
     }
     if not (source["url"] or source["publisher"]):
         row.error(file, "source_url", _("missing source: give source_url or source_publisher"))
-    row.sources = [source]
+    row.sources = [source, *_numbered_sources(raw)]
+
+
+def _numbered_sources(raw: Mapping[str, str]) -> list[dict[str, str]]:
+    """Further sources written as ``source_2_publisher``, ``source_2_url``... (CSV export)."""
+    found = []
+    number = 2
+    while any(f"source_{number}_{field}" in raw for field in ("publisher", "url")):
+        source = {
+            field: _get(raw, f"source_{number}_{field}")
+            for field in ("publisher", "date", "title", "url", "quote")
+        }
+        if source["publisher"] or source["url"]:
+            found.append(source)
+        number += 1
+    return found
 
 
 def _acled_row(row: _Row, file: str, gazetteer: Gazetteer) -> None:

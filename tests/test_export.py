@@ -152,10 +152,6 @@ def test_seed_csv_reimports_to_the_same_incidents(seed_store: Store, tmp_path: P
     assert len(seed_store.read_incidents()) == 47
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="geo.ingest does not yet undo the formula guard (geo.csvsafe.restore_cell)",
-)
 def test_guarded_csv_reimports_to_the_same_incidents(tiny_store: Store, tmp_path: Path) -> None:
     out = tmp_path / "tiny-export.csv"
     out.write_bytes(export.render_export(tiny_store, "csv", export.ExportView(**EN)))

@@ -367,6 +367,32 @@ def test_rows_without_ids_get_content_hash_ids(tmp_path: Path, store_path: Path)
     assert script in set(store.read_incidents()["description"])  # stored as plain text
 
 
+def test_numbered_extra_sources_and_guarded_cells_are_read(
+    tmp_path: Path, store_path: Path
+) -> None:
+    store = open_store(str(store_path), seed=False)
+    header = [*HEADER, "source_2_publisher", "source_2_url", "source_2_quote"]
+    path = tmp_path / "two-sources.csv"
+    path.write_bytes(
+        csv_bytes(
+            row(
+                description="'=1+1 is how the gang signed its walls",
+                source_2_publisher="PROVEA",
+                source_2_url="https://example.org/provea",
+                source_2_quote="'-15 muertos",
+            ),
+            header=header,
+        )
+    )
+    assert import_file(path, store).imported == 1
+    sources = store.read_sources(["T1"]).sort_values("publisher")
+    assert sources["publisher"].tolist() == ["El Nacional", "PROVEA"]
+    assert sources["quote"].tolist() == ["", "-15 muertos"]  # the export's guard is undone
+    assert store.read_incidents()["description"].tolist() == [
+        "=1+1 is how the gang signed its walls"
+    ]
+
+
 def test_dry_run_writes_nothing(tmp_path: Path, store_path: Path) -> None:
     store = open_store(str(store_path), seed=False)
     path = tmp_path / "in.csv"
