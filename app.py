@@ -18,6 +18,8 @@ PAGES: list[tuple[str, str, str]] = [
     # (file, title marked with N_ and translated on every run, Material icon)
     ("pages/map.py", N_("Map"), ":material/map:"),
     ("pages/data.py", N_("Data"), ":material/table:"),
+    ("pages/timeline.py", N_("Timeline"), ":material/timeline:"),
+    ("pages/indicators.py", N_("Indicators"), ":material/monitoring:"),
 ]
 
 # A local favicon: Material-icon favicons would be fetched from fonts.gstatic.com.
