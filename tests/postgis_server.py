@@ -26,6 +26,8 @@ from pathlib import Path
 PG_BIN = Path(os.environ.get("ZONAS_PG_BIN", "/usr/lib/postgresql/15/bin"))
 POSTGIS_CONTROL = Path("/usr/share/postgresql/15/extension/postgis.control")
 DATABASE = "zonas_test"
+TEMPLATE = "zonas_template"
+"""An empty PostGIS-enabled database that tests never write to: new databases copy it."""
 SUPERUSER = "postgres"
 
 
@@ -120,17 +122,17 @@ def running_server(*, startup_timeout_s: int = 60) -> Iterator[PostgresServer]:
         )  # fmt: skip
         started = True
         server = PostgresServer(directory=directory, port=port)
+        psql = [str(PG_BIN / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", SUPERUSER,
+                "-v", "ON_ERROR_STOP=1", "-q"]  # fmt: skip
+        _run([*psql, "-d", "postgres", "-c", f"CREATE DATABASE {TEMPLATE}"], what="createdb")
         _run(
-            [str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", SUPERUSER,
-             DATABASE],
-            what="createdb",
-        )  # fmt: skip
-        _run(
-            [str(PG_BIN / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", SUPERUSER,
-             "-d", DATABASE, "-v", "ON_ERROR_STOP=1", "-q",
-             "-c", "CREATE EXTENSION IF NOT EXISTS postgis"],
+            [*psql, "-d", TEMPLATE, "-c", "CREATE EXTENSION postgis"],
             what="CREATE EXTENSION postgis",
-        )  # fmt: skip
+        )
+        _run(
+            [*psql, "-d", "postgres", "-c", f"CREATE DATABASE {DATABASE} TEMPLATE {TEMPLATE}"],
+            what="createdb",
+        )
         yield server
     finally:
         if started:
@@ -143,9 +145,9 @@ def running_server(*, startup_timeout_s: int = 60) -> Iterator[PostgresServer]:
 
 
 def create_database(server: PostgresServer, name: str) -> str:
-    """Create an empty PostGIS-enabled database (a copy of the template) and return its DSN."""
+    """Create an empty PostGIS-enabled database (a copy of :data:`TEMPLATE`); return its DSN."""
     import psycopg
 
     with psycopg.connect(server.dsn, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{server.database}"')
+        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE {TEMPLATE}')
     return f"postgresql://{server.user}@127.0.0.1:{server.port}/{name}"
