@@ -67,7 +67,7 @@ from geo.config import data_dir
 from geo.csvsafe import restore_cell
 from geo.gazetteer import Gazetteer, Place, default_gazetteer, normalize_name
 from geo.geodata import CRS
-from geo.i18n import _
+from geo.i18n import N_, _
 from geo.incidents import (
     COUNT_COLUMNS,
     INCIDENT_COLUMNS,
@@ -631,7 +631,9 @@ def _acled_row(row: _Row, file: str, gazetteer: Gazetteer) -> None:
     )
     row.values["description"] = _get(raw, "notes")
     row.values["confidence"] = ""
-    row.values["notes"] = _("ACLED geo_precision {g}, time_precision {t}").format(
+    # Stored notes are data, kept in English whatever the UI language (N_ marks, never
+    # translates): the same file must give the same content hash from the CLI and the app.
+    row.values["notes"] = N_("ACLED geo_precision {g}, time_precision {t}").format(
         g=_get(raw, "geo_precision") or "?", t=time_precision
     )
     publisher = _get(raw, "source")
@@ -763,8 +765,8 @@ def _resolve_listed(
     if len(units) > 1:
         row.values["notes"] = _join_note(
             str(row.values.get("notes") or ""),
-            _("several {level} names ({names}): located at their common area").format(
-                level=_(level), names="; ".join(names)),
+            N_("several {level} names ({names}): located at their common area").format(
+                level=level, names="; ".join(names)),
         )  # fmt: skip
     return units
 

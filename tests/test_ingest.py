@@ -479,3 +479,14 @@ def test_every_problem_of_a_rejected_row_is_reported() -> None:
         ("state", "warning"),
     }
     assert batch.rejects["reason"].tolist() == ['unknown agency "PNBB" — did you mean PNB?']
+
+
+def test_stored_data_does_not_depend_on_the_interface_language() -> None:
+    from geo.i18n import use_language
+
+    with use_language("es"):
+        spanish, _ = seed_batch()
+    with use_language("en"):
+        english, _ = seed_batch()
+    assert spanish["notes"].tolist() == english["notes"].tolist()
+    assert spanish["content_hash"].tolist() == english["content_hash"].tolist()
