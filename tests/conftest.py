@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from postgis_server import PostgresServer
+    from tests.postgis_server import PostgresServer
 
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="zonas-tests-"))
 os.environ["ZONAS_STORE"] = str(_SESSION_DIR / "default-store.gpkg")
@@ -25,7 +25,7 @@ os.environ["ZONAS_LANG"] = "en"
 @pytest.fixture(scope="session")
 def postgis_server() -> Iterator[PostgresServer]:
     """A throwaway PostgreSQL 15 + PostGIS cluster shared by the session (fails if missing)."""
-    from postgis_server import running_server
+    from tests.postgis_server import running_server
 
     with running_server() as server:
         yield server

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 import geopandas as gpd
 import numpy as np
 import pytest
-from fixtures_geo import tiny_gazetteer, tiny_municipalities, tiny_parishes, tiny_states
 from shapely.geometry import Point, box
 
 from geo import i18n
 from geo.gazetteer import Gazetteer, Location, Place, fold_text, normalize_name
+from tests.fixtures_geo import tiny_gazetteer, tiny_municipalities, tiny_parishes, tiny_states
 
 
 @pytest.fixture(scope="module")

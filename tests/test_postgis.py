@@ -21,7 +21,6 @@ import geopandas as gpd
 import pandas as pd
 import psycopg
 import pytest
-from postgis_server import PostgresServer
 from shapely.geometry import Point, Polygon
 
 from geo.cli import main
@@ -38,6 +37,7 @@ from geo.postgis import (
     mask_password,
 )
 from geo.store import StoreError, WriteResult, open_store
+from tests.postgis_server import PostgresServer
 
 pytestmark = pytest.mark.postgis
 
@@ -477,10 +477,9 @@ def test_db_copy_from_a_missing_store_is_an_error(
 @pytest.fixture(scope="module")
 def synthetic_store(postgis_server: PostgresServer) -> PostGISStore:
     """A database of its own with the seed rows and 3,000 synthetic incidents."""
-    from postgis_server import create_database
-
     from geo.ingest import seed_batch
     from geo.synthetic import synthetic_incidents
+    from tests.postgis_server import create_database
 
     store = PostGISStore(create_database(postgis_server, "aggregate_equality"), seed=True)
     store.init_schema()
@@ -569,9 +568,8 @@ def synthetic_pair(
     postgis_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[str, str]:
     """The same 100,000 synthetic incidents in a GeoPackage and in a PostGIS store."""
-    from postgis_server import create_database
-
     from geo.synthetic import synthetic_incidents
+    from tests.postgis_server import create_database
 
     incidents = synthetic_incidents(100_000, seed=3)
     sources = pd.DataFrame(columns=list(SOURCE_COLUMNS)).astype("str")

@@ -24,9 +24,7 @@ import pyarrow as pa
 import pyogrio
 import pytest
 import shapely
-from conftest import make_store
 from shapely.geometry import MultiPolygon, Point, Polygon
-from test_store_contract import batch, changed, incident_rows
 
 from geo.store import (
     GeoPackageStore,
@@ -37,6 +35,8 @@ from geo.store import (
     encode_gpkg_geometries,
     open_store,
 )
+from tests.conftest import make_store
+from tests.test_store_contract import batch, changed, incident_rows
 
 WRITER = textwrap.dedent(
     """

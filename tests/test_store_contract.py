@@ -22,13 +22,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import STORE_BACKENDS, make_store
 from shapely.geometry import MultiPolygon, Point, Polygon
 
 from geo.filters import Filter
 from geo.geodata import ZONE_COLUMNS
 from geo.incidents import COUNT_COLUMNS, INCIDENT_COLUMNS, SOURCE_COLUMNS
 from geo.store import Store, StoreError, WriteResult
+from tests.conftest import STORE_BACKENDS, make_store
 
 NA = pd.NA
 SCRIPT = '<script>alert("x")</script> & "quotes" \'single\''

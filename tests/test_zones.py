@@ -10,16 +10,6 @@ import geopandas as gpd
 import pyproj
 import pytest
 import shapely
-from fixtures_geo import (
-    feature,
-    square,
-    tiny_municipalities,
-    tiny_parishes,
-    tiny_states,
-    tiny_zone_definitions,
-    tiny_zones,
-    write_feature_collection,
-)
 from shapely.geometry import Point, box
 
 from geo import geodata, i18n
@@ -32,6 +22,16 @@ from geo.zones import (
     import_user_zones,
     read_user_zones,
     validate_user_zones,
+)
+from tests.fixtures_geo import (
+    feature,
+    square,
+    tiny_municipalities,
+    tiny_parishes,
+    tiny_states,
+    tiny_zone_definitions,
+    tiny_zones,
+    write_feature_collection,
 )
 
 GEOD = pyproj.Geod(ellps="WGS84")
