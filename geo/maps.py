@@ -1176,7 +1176,7 @@ def incident_map(
     add_zone_layers(m, zones, tolerance_deg=tolerance_deg / 4)
     if incidents is not None:
         add_incident_markers(m, incidents)
-    add_layer_control(m)
+    add_layer_control(m, collapsed=True)  # expanded, it hides Caracas at the national view
     return m
 
 

@@ -58,7 +58,7 @@ def test_map_renders_offline_with_states_and_zones(
     attribution = frame.inner_text(".leaflet-control-attribution")
     assert ATTRIBUTION in attribution
     assert frame.query_selector(".leaflet-control-scale") is not None
-    layers = frame.inner_text(".leaflet-control-layers")
+    layers = frame.text_content(".leaflet-control-layers")  # collapsed: hidden until hovered
     for name in ("Incidents by municipality", "State borders", "Operation zones", "Peace zones"):
         assert name in layers
     assert "Approximate" in frame.inner_text(".zonas-legend")
