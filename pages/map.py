@@ -56,9 +56,9 @@ for column, (label, value) in zip(
 ):
     column.metric(label, value)
 
-rows = cache.filtered_rows(flt)
+count, rows = cache.filtered_rows(flt, limit=maps.MAX_MARKERS)
 incidents = cache.all_incidents()
-shown = incidents.iloc[rows] if len(rows) <= maps.MAX_MARKERS else None
+shown = None if rows is None else incidents.iloc[rows]
 
 map_column, panel_column = st.columns([3, 2], gap="medium")
 with map_column:
@@ -67,7 +67,7 @@ with map_column:
             _(
                 "{count} incidents match the filter: too many to draw one by one, so the map "
                 "shows them per area. Narrow the filter to see markers."
-            ).format(count=f"{len(rows):,}")
+            ).format(count=f"{count:,}")
         )
     zones = cache.all_zones()
     figure = maps.incident_map(

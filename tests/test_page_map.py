@@ -107,3 +107,15 @@ def test_selected_incident_is_dropped_when_the_filter_leaves_it_out() -> None:
     assert not at.get("html")
     assert any("not under the current filter" in m.value for m in at.markdown)
     assert "map_selection" not in at.session_state
+
+
+def test_too_many_incidents_for_markers_are_mapped_per_area(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from geo import maps
+
+    at = _run(**{"from": "2015-07-13", "to": "2015-07-13"})
+    assert not at.info  # 2 incidents: drawn one by one
+    monkeypatch.setattr(maps, "MAX_MARKERS", 1)
+    at.run()
+    assert "2 incidents match the filter: too many to draw one by one" in at.info[0].value

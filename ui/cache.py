@@ -120,13 +120,19 @@ def filter_totals(flt: Filter) -> dict[str, int | bool]:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _selected_rows(location: str, version: str, flt: Filter) -> np.ndarray:
-    return np.flatnonzero(_index(location, version).mask(flt))
+def _selected_rows(
+    location: str, version: str, flt: Filter, limit: int
+) -> tuple[int, np.ndarray | None]:
+    keep = _index(location, version).mask(flt)
+    count = int(keep.sum())
+    return count, (np.flatnonzero(keep) if count <= limit else None)
 
 
-def filtered_rows(flt: Filter) -> np.ndarray:
-    """Return the positions in :func:`all_incidents` of the incidents ``flt`` keeps."""
-    return _selected_rows(default_store_location(), store_version(), flt)
+def filtered_rows(flt: Filter, *, limit: int) -> tuple[int, np.ndarray | None]:
+    """Return how many incidents ``flt`` keeps and, when at most ``limit``, their
+    positions in :func:`all_incidents` (``None`` above it: a million positions would
+    fill the cache)."""
+    return _selected_rows(default_store_location(), store_version(), flt, limit)
 
 
 def rows_in_area(level: Level, code: str) -> np.ndarray:
