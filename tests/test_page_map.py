@@ -114,7 +114,7 @@ def test_too_many_incidents_for_markers_are_mapped_per_area(
 ) -> None:
     from geo import maps
 
-    at = _run(**{"from": "2015-07-13", "to": "2015-07-13"})
+    at = _run(agency="PNB", **{"from": "2015-07-13", "to": "2015-07-13"})
     assert not at.info  # 2 incidents: drawn one by one
     monkeypatch.setattr(maps, "MAX_MARKERS", 1)
     at.run()
