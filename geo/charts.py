@@ -901,7 +901,8 @@ abnormal) needs homicide totals: see :func:`geo.aggregate.homicide_share`."""
 
 HOMICIDE_SHARE_HELP: Final = N_(
     "Share of all homicides caused by security forces, against the homicide totals of one "
-    "source. Above about 10 % is usually taken as a sign of abusive use of lethal force."
+    "source. More than about one homicide in ten is usually taken as a sign of abusive use "
+    "of lethal force."
 )
 
 
@@ -1043,7 +1044,12 @@ def indicator_small_multiples(
     )
     layered = alt.layer(span, low_point, high_point, threshold, data=long).properties(width=width)
     chart: alt.TopLevelMixin = layered.facet(
-        column=alt.Column("indicator:N", title=None, header=alt.Header(labelLimit=width)),
+        column=alt.Column(
+            "indicator:N",
+            title=None,
+            sort=[_(label) for _stem, label, _help, _threshold in INDICATORS],
+            header=alt.Header(labelLimit=width),
+        ),
     ).resolve_scale(x="independent")
     return chart
 

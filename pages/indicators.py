@@ -9,7 +9,7 @@ from geo import charts
 from geo.aggregate import DEFAULT_RING_M
 from geo.filters import Filter
 from geo.geodata import LEVELS, Level
-from geo.i18n import _, format_number, get_language
+from geo.i18n import _, format_number, get_language, ngettext
 from ui import cache
 from ui.sidebar import current_filter, view_selectbox
 
@@ -67,11 +67,17 @@ else:
         "officers_injured": st.column_config.NumberColumn(_("Officers injured")),
     }
     for stem, label, help_text, _threshold in charts.INDICATORS:
-        shown += [f"{stem}_max", f"{stem}_text"]
-        config[f"{stem}_max"] = st.column_config.NumberColumn(
-            _("{indicator} (max, for sorting)").format(indicator=_(label)), format="%.2f"
+        # a number to sort by (the range's minimum), then the range with its counts
+        shown += [f"{stem}_min", f"{stem}_text"]
+        percent = stem.startswith("share")
+        config[f"{stem}_min"] = st.column_config.NumberColumn(
+            _(label),
+            help=_(help_text) + " " + _("Sorts by the minimum of the range."),
+            format="percent" if percent else "%.1f",
         )
-        config[f"{stem}_text"] = st.column_config.TextColumn(_(label), help=_(help_text))
+        config[f"{stem}_text"] = st.column_config.TextColumn(
+            _("range") if percent else _("range (counts)")
+        )
     st.dataframe(table[shown], hide_index=True, width="stretch", column_config=config)
 
     with st.expander(_("What the indicators mean"), expanded=True):
@@ -136,8 +142,9 @@ else:
             "detained": _("Detained"),
         },
     )  # fmt: skip
+    selected = int(flt.mask(cache.all_incidents()).sum())
     st.caption(
-        _("{n} incidents under the filter.").format(
-            n=format_number(int(flt.mask(cache.all_incidents()).sum()))
-        )
+        ngettext(
+            "{n} incident under the filter.", "{n} incidents under the filter.", selected
+        ).format(n=format_number(selected))
     )

@@ -145,9 +145,11 @@ else:
     imprecise = int(data["imprecise_dates"].sum())
     if imprecise:
         notes.append(
-            _("{n} incidents are dated only to a longer period and shown at its start.").format(
-                n=imprecise
-            )
+            ngettext(
+                "{n} incident is dated only to a longer period and shown at its start.",
+                "{n} incidents are dated only to a longer period and shown at their start.",
+                imprecise,
+            ).format(n=imprecise)
         )
     notes.append(
         _(
