@@ -215,3 +215,42 @@ def test_first_olp_day_headline_markers_and_sources(
     )
     assert "Cota 905" in page.locator(".zonas-panel").inner_text()
     assert non_local(page_requests) == []
+
+
+def test_clicking_a_marker_lists_that_incident(app_url: str, page: Any) -> None:
+    page.goto(app_url + FIRST_OLP_DAY, wait_until="domcontentloaded")
+    frame = _map_frame(page)
+    frame.wait_for_selector(".marker-cluster", timeout=MAP_TIMEOUT_MS)
+    # zoom in on El Cementerio until its marker leaves the cluster, then click it
+    frame.evaluate(
+        """() => {
+            for (const id in window.map._layers) {
+                const group = window.map._layers[id];
+                if (group instanceof L.MarkerClusterGroup) {
+                    const marker = group.getLayers().find(
+                        m => m.feature.properties.select === 'incident:EV0010');
+                    window.map.setView(marker.getLatLng(), 16, {animate: false});
+                    return;
+                }
+            }
+            throw new Error('no marker cluster');
+        }"""
+    )
+    frame.wait_for_function(
+        """() => Object.values(window.map._layers).some(l => l._map && l.feature
+            && l.feature.properties.select === 'incident:EV0010')""",
+        timeout=MAP_TIMEOUT_MS,
+    )
+    frame.evaluate(
+        """() => {
+            const marker = Object.values(window.map._layers).find(l => l._map && l.feature
+                && l.feature.properties.select === 'incident:EV0010');
+            marker.fire('click', {latlng: marker.getLatLng()}, true);
+        }"""
+    )
+    panel = page.locator(".zonas-panel")
+    panel.wait_for(timeout=MAP_TIMEOUT_MS)
+    text = panel.inner_text()
+    assert "El Cementerio" in text
+    assert "Cota 905" not in text  # only the clicked incident
+    assert "Venezuela Awareness" in text  # its source's publisher
