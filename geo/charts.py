@@ -565,14 +565,21 @@ def timeline_chart(
                 layers += [rules, labels]
     chart: alt.TopLevelMixin
     if grouped and layout == "faceted":
-        inner = alt.layer(*layers[:2]).properties(width=width, height=max(60, height // 3))
+        # facet cells cannot take the container's width: give them a fixed one
+        cell = width if isinstance(width, int) else 860
+        inner = alt.layer(*layers[:2]).properties(width=cell, height=max(60, height // 3))
         chart = inner.facet(
             row=alt.Row(
                 "group_name:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")
             )
         ).resolve_scale(y="independent")
     else:
-        chart = alt.layer(*layers).properties(width=width, height=height)
+        # the key-date rules have their own colors, not the groups'
+        chart = (
+            alt.layer(*layers)
+            .properties(width=width, height=height)
+            .resolve_scale(color="independent")
+        )
     configured: alt.TopLevelMixin = chart.configure_view(stroke=None)
     return configured
 

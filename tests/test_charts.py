@@ -172,8 +172,11 @@ def test_faceted_timeline_has_a_row_per_group(incidents: pd.DataFrame) -> None:
 
 def test_stacked_groups_are_colored(incidents: pd.DataFrame) -> None:
     data = charts.timeline_data(incidents, period="month", by="agency")
-    bars = _layers(charts.timeline_chart(data, measure="incidents").to_dict())[0]
+    spec = charts.timeline_chart(data, measure="incidents", marks=charts.key_dates()).to_dict()
+    bars = _layers(spec)[0]
     assert bars["encoding"]["color"]["field"] == "group_name"
+    # key-date rule colors never take over the groups' color scale
+    assert spec["resolve"]["scale"]["color"] == "independent"
     assert bars["encoding"]["y"]["stack"] == "zero"
 
 
