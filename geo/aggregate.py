@@ -547,6 +547,31 @@ def aggregate(
     )
 
 
+def aggregate_store(
+    store: object,
+    *,
+    level: Level,
+    period: Period | None = None,
+    by_agency: bool = False,
+    flt: Filter | None = None,
+    zones: gpd.GeoDataFrame | None = None,
+) -> pd.DataFrame:
+    """Aggregate a store's incidents: :func:`aggregate`, pushed into the engine when it can.
+
+    A store with an ``aggregate`` method of the same signature (PostGIS: ``GROUP BY`` on the
+    codes resolved at ingest) computes the table itself; any other store is read with the
+    filter and aggregated here. Both give the same table.
+    """
+    pushed_down = getattr(store, "aggregate", None)
+    if callable(pushed_down):
+        table: pd.DataFrame = pushed_down(
+            level=level, period=period, by_agency=by_agency, flt=flt, zones=zones
+        )
+        return table
+    incidents = store.read_incidents(flt)  # type: ignore[attr-defined]
+    return aggregate(incidents, level=level, period=period, by_agency=by_agency, zones=zones)
+
+
 def _first_covering(
     points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, columns: list[str]
 ) -> pd.DataFrame:

@@ -444,16 +444,16 @@ def stats_table_text(table: pd.DataFrame) -> str:
 def _cmd_stats(args: argparse.Namespace) -> int:
     import json
 
-    from geo.aggregate import aggregate
+    from geo.aggregate import aggregate_store
     from geo.store import open_store
     from geo.zones import all_zones
 
     flt = filter_from_args(args)
-    incidents = open_store(args.store).read_incidents(flt)
     zones = all_zones(store_location=args.store) if args.by == "zone" else None
-    table = aggregate(
-        incidents, level=args.by, period=args.period, by_agency=args.by_agency, zones=zones
-    )
+    table = aggregate_store(
+        open_store(args.store), level=args.by, period=args.period, by_agency=args.by_agency,
+        flt=flt, zones=zones,
+    )  # fmt: skip
     if args.json:
         columns = [c for c in STATS_JSON_COLUMNS if c in table.columns]
         records = [
