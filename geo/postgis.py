@@ -61,17 +61,15 @@ from geo.store import (
     StoreBusyError,
     StoreError,
     WriteResult,
-    _check_geometry_types,
-    _check_ids,
-    _digest64,
-    _float_values,
-    _prepare_incidents,
-    _require_columns,
-    _text_values,
-    _to_storage_crs,
+    digest64,
     encode_gpkg_geometries,
+    float_values,
     format_content_version,
+    prepare_incidents,
     rows_digest,
+    text_values,
+    to_storage_crs,
+    validate_zones,
 )
 
 SCHEMA: Final = "zonas"
@@ -243,8 +241,8 @@ class _Batch:
 
 def _prepare_batch(incidents: gpd.GeoDataFrame, sources: pd.DataFrame) -> _Batch:
     """Validate a batch exactly as the GeoPackage store does and convert it for COPY."""
-    batch = _prepare_incidents(incidents, sources)
-    geometries = _hex_ewkb(_to_storage_crs(incidents).array)
+    batch = prepare_incidents(incidents, sources)
+    geometries = _hex_ewkb(to_storage_crs(incidents).array)
     list_slots = [_DATA_COLUMNS.index(column) for column in _LIST_COLUMNS]
     rows = []
     for position, (row, geometry) in enumerate(zip(batch.rows, geometries, strict=True)):
@@ -257,19 +255,16 @@ def _prepare_batch(incidents: gpd.GeoDataFrame, sources: pd.DataFrame) -> _Batch
 
 def _zone_rows(zones: gpd.GeoDataFrame) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Validate user zones like the GeoPackage store; return ids and rows for INSERT."""
-    _require_columns(zones, ZONE_COLUMNS, _("zones"))
-    ids = _check_ids(zones["zone_id"], _("zones"), "zone_id")
-    geometry = _to_storage_crs(zones)
-    _check_geometry_types(geometry, ids, ("Polygon", "MultiPolygon"), _("zone"))
+    ids, geometry = validate_zones(zones)
     columns: list[list[Any]] = []
     for column in _ZONE_DATA_COLUMNS:
         series = zones[column]
         if column == "radius_m":
-            columns.append(list(_float_values(series, column)))
+            columns.append(list(float_values(series, column)))
         elif column == "user_defined":
             columns.append([bool(value) for value in series.fillna(value=False)])
         else:
-            columns.append(_text_values(series))
+            columns.append(text_values(series))
     columns.append(list(_hex_ewkb(geometry.array)))
     return ids, list(zip(*columns, strict=True))
 
@@ -610,11 +605,11 @@ class PostGISStore:
                 if old == content:
                     continue
                 written.append(incident_id)
-                digest_delta += _digest64(incident_id, content)
+                digest_delta += digest64(incident_id, content)
                 if old is None:
                     inserted += 1
                 else:
-                    digest_delta -= _digest64(incident_id, old)
+                    digest_delta -= digest64(incident_id, old)
             if not written:
                 return WriteResult(unchanged=len(batch.ids))
             cursor.execute(
@@ -734,9 +729,7 @@ class PostGISStore:
             user = frame["user_defined"].fillna(value=False).astype(bool).to_numpy()
             params["shipped_zones"] = sorted(set(frame.loc[~user, "zone_id"].astype(str)))
             params["user_zone_ids"] = frame.loc[user, "zone_id"].astype(str).tolist()
-            params["user_zone_wkb"] = [
-                shapely.to_wkb(g) for g in _to_storage_crs(frame[user]).array
-            ]
+            params["user_zone_wkb"] = [shapely.to_wkb(g) for g in to_storage_crs(frame[user]).array]
         keys = ["area_code", *(["period"] if period else []), *(["agency"] if by_agency else [])]
         with self._connect() as connection, connection.cursor() as cursor:
             cursor.execute(query, params)

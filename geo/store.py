@@ -331,7 +331,11 @@ def _slow_box(blob: bytes) -> tuple[float, float, float, float]:
 
 
 # ====================================================================== content version
-def _digest64(*parts: str) -> int:
+def digest64(*parts: str) -> int:
+    """Return a 64-bit hash of ``parts`` (joined by U+001F): one term of :func:`rows_digest`.
+
+    Both engines add and subtract these terms to keep a store's digest in O(batch).
+    """
     return int.from_bytes(hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()[:8], "big")
 
 
@@ -341,7 +345,7 @@ def rows_digest(keys: Iterable[str], hashes: Iterable[str]) -> int:
     The sum (mod 2**64) of a 64-bit hash per pair: a write adds the digests of new rows
     and swaps those of updated ones, so the store's version is maintained in O(batch).
     """
-    return sum(_digest64(key, value) for key, value in zip(keys, hashes, strict=True)) % 2**64
+    return sum(digest64(key, value) for key, value in zip(keys, hashes, strict=True)) % 2**64
 
 
 def format_content_version(incidents_digest: int, zones_digest: int) -> str:
@@ -357,7 +361,10 @@ def _fallback_content_hash(row: Sequence[object], sources: Iterable[Sequence[obj
 
 
 # ====================================================================== batch preparation
-def _text_values(series: pd.Series) -> list[object]:
+# Validation and conversion of a write batch, shared by both engines (geo.postgis calls
+# prepare_incidents, validate_zones, to_storage_crs, text_values and float_values), so a
+# batch one store refuses is refused by the other with the same message.
+def text_values(series: pd.Series) -> list[object]:
     """Values of a text column, missing as ``""`` (other values passed through)."""
     values = series.astype(object).to_numpy(copy=True)
     missing = pd.isna(series).to_numpy()
@@ -392,7 +399,14 @@ def _count_values(series: pd.Series, column: str) -> list[int | None]:
     return values
 
 
-def _float_values(series: pd.Series, column: str) -> list[float | None]:
+def float_values(series: pd.Series, column: str) -> list[float | None]:
+    """Values of a numeric column as floats, missing as ``None``.
+
+    Raises
+    ------
+    StoreError
+        If a value is not a number (the message names ``column``).
+    """
     try:
         numbers = pd.to_numeric(series).astype("float64").to_numpy()
     except (ValueError, TypeError) as error:
@@ -411,7 +425,7 @@ def _require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> 
 
 
 def _check_ids(ids: pd.Series, what: str, id_column: str) -> list[str]:
-    values = _text_values(ids)
+    values = text_values(ids)
     for row, value in enumerate(values):
         if not isinstance(value, str) or not value.strip():
             raise StoreError(
@@ -429,7 +443,8 @@ def _check_ids(ids: pd.Series, what: str, id_column: str) -> list[str]:
     return [str(value) for value in values]
 
 
-def _to_storage_crs(frame: gpd.GeoDataFrame) -> gpd.GeoSeries:
+def to_storage_crs(frame: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """Return the frame's geometry in the storage CRS (EPSG:4326, lon/lat degrees)."""
     geometry = frame.geometry
     if geometry.crs is not None and not geometry.crs.equals(CRS):
         geometry = geometry.to_crs(CRS)
@@ -450,8 +465,26 @@ def _check_geometry_types(
             )
 
 
+def validate_zones(zones: gpd.GeoDataFrame) -> tuple[list[str], gpd.GeoSeries]:
+    """Check a batch of user zones; return their ids and geometry in EPSG:4326.
+
+    Raises
+    ------
+    StoreError
+        If a column of :data:`geo.geodata.ZONE_COLUMNS` is missing, a ``zone_id`` is empty
+        or repeated, or a geometry is not a (Multi)Polygon.
+    """
+    _require_columns(zones, ZONE_COLUMNS, _("zones"))
+    ids = _check_ids(zones["zone_id"], _("zones"), "zone_id")
+    geometry = to_storage_crs(zones)
+    _check_geometry_types(geometry, ids, ("Polygon", "MultiPolygon"), _("zone"))
+    return ids, geometry
+
+
 @dataclass(frozen=True)
-class _IncidentBatch:
+class IncidentBatch:
+    """A validated incident batch (:func:`prepare_incidents`): ids, content hashes, rows."""
+
     ids: list[str]
     hashes: list[str]
     rows: list[tuple[object, ...]]
@@ -460,15 +493,18 @@ class _IncidentBatch:
     bounds: tuple[float, float, float, float] | None
 
 
-def _prepare_incidents(incidents: gpd.GeoDataFrame, sources: pd.DataFrame) -> _IncidentBatch:
-    """Validate and convert a batch to SQLite values; raise :class:`StoreError` early."""
+def prepare_incidents(incidents: gpd.GeoDataFrame, sources: pd.DataFrame) -> IncidentBatch:
+    """Validate and convert a batch to SQLite values; raise :class:`StoreError` early.
+
+    Geometries are GeoPackage blobs in EPSG:4326; a missing ``content_hash`` is computed.
+    """
     _require_columns(incidents, INCIDENT_COLUMNS, _("incidents"))
     _require_columns(sources, SOURCE_COLUMNS, _("sources"))
     ids = _check_ids(incidents["incident_id"], _("incidents"), "incident_id")
-    geometry = _to_storage_crs(incidents)
+    geometry = to_storage_crs(incidents)
     _check_geometry_types(geometry, ids, ("Point",), _("incident"))
     known = set(ids)
-    source_ids = _text_values(sources["incident_id"])
+    source_ids = text_values(sources["incident_id"])
     strays = sorted({str(value) for value in source_ids if value not in known})
     if strays:
         raise StoreError(
@@ -480,14 +516,14 @@ def _prepare_incidents(incidents: gpd.GeoDataFrame, sources: pd.DataFrame) -> _I
         if column in DATE_COLUMNS:
             columns.append(list(_date_values(series, column)))
         elif column in FLOAT_COLUMNS:
-            columns.append(list(_float_values(series, column)))
+            columns.append(list(float_values(series, column)))
         elif column in COUNT_COLUMNS:
             columns.append(list(_count_values(series, column)))
         else:
-            columns.append(_text_values(series))
+            columns.append(text_values(series))
     columns.append(list(encode_gpkg_geometries(geometry.array)))
     source_rows: dict[str, list[tuple[object, ...]]] = {}
-    source_values = [_text_values(sources[column]) for column in SOURCE_COLUMNS]
+    source_values = [text_values(sources[column]) for column in SOURCE_COLUMNS]
     for source in zip(*source_values, strict=True):
         source_rows.setdefault(str(source[0]), []).append(tuple(source))
     rows = list(zip(*columns, strict=True))
@@ -501,7 +537,7 @@ def _prepare_incidents(incidents: gpd.GeoDataFrame, sources: pd.DataFrame) -> _I
         hashes.append(str(value))
     present = geometry[~(geometry.is_empty | geometry.isna())]
     bounds = None if present.empty else tuple(float(v) for v in present.total_bounds)
-    return _IncidentBatch(ids, hashes, rows, source_rows, bounds)  # type: ignore[arg-type]
+    return IncidentBatch(ids, hashes, rows, source_rows, bounds)  # type: ignore[arg-type]
 
 
 # ====================================================================== the store
@@ -688,7 +724,7 @@ class GeoPackageStore:
         StoreBusyError
             If another writer held the store for longer than ``timeout`` seconds.
         """
-        batch = _prepare_incidents(incidents, sources)
+        batch = prepare_incidents(incidents, sources)
         if not batch.ids:
             return WriteResult()
         id_slot = INCIDENT_FIELDS.index("incident_id")
@@ -703,12 +739,12 @@ class GeoPackageStore:
                 if old is None:
                     inserts.append(row)
                     written.append(incident_id)
-                    digest_delta += _digest64(incident_id, content)
+                    digest_delta += digest64(incident_id, content)
                 elif old != content:
                     updates.append((*row[:id_slot], *row[id_slot + 1 :], incident_id))
                     written.append(incident_id)
                     replaced.append(incident_id)
-                    digest_delta += _digest64(incident_id, content) - _digest64(incident_id, old)
+                    digest_delta += digest64(incident_id, content) - digest64(incident_id, old)
             if not written:
                 return WriteResult(unchanged=len(batch.ids))
             connection.executemany(_SQL_INSERT_INCIDENT, inserts)
@@ -768,10 +804,7 @@ def _prepare_zones(
     zones: gpd.GeoDataFrame,
 ) -> tuple[list[str], list[tuple[object, ...]], tuple[float, float, float, float] | None]:
     """Validate user zones; return their ids, SQLite rows and bounds (lon/lat degrees)."""
-    _require_columns(zones, ZONE_COLUMNS, _("zones"))
-    ids = _check_ids(zones["zone_id"], _("zones"), "zone_id")
-    geometry = _to_storage_crs(zones)
-    _check_geometry_types(geometry, ids, ("Polygon", "MultiPolygon"), _("zone"))
+    ids, geometry = validate_zones(zones)
     multi = [
         shapely.MultiPolygon([shape]) if isinstance(shape, shapely.Polygon) else shape
         for shape in geometry.array
@@ -780,11 +813,11 @@ def _prepare_zones(
     for column in ZONE_FIELDS:
         series = zones[column]
         if column in ZONE_FLOAT_COLUMNS:
-            columns.append(list(_float_values(series, column)))
+            columns.append(list(float_values(series, column)))
         elif column in ZONE_BOOL_COLUMNS:
             columns.append([int(bool(value)) for value in series.fillna(value=False)])
         else:
-            columns.append(_text_values(series))
+            columns.append(text_values(series))
     columns.append(list(encode_gpkg_geometries(multi)))
     present = geometry[~(geometry.is_empty | geometry.isna())]
     bounds = None if present.empty else _bounds(present)
