@@ -78,7 +78,7 @@ import pandas as pd
 import shapely
 from pandas._libs.tslibs.nattype import NaTType
 
-from geo import geodata
+from geo import geodata, i18n
 from geo.config import data_dir
 from geo.filters import GEO_PRECISIONS, Filter
 from geo.geodata import Level
@@ -672,9 +672,13 @@ def totals(incidents: pd.DataFrame, *, flt: Filter | None = None) -> dict[str, i
 
 
 # ---------------------------------------------------------------------------- indicators
-def format_range(low: int, high: int, *, at_least: bool = False) -> str:
-    """Return ``"14"``, ``"14–16"``, or with an open-ended maximum ``"14+"`` / ``"14–16+"``."""
-    text = str(low) if low == high else f"{low}–{high}"
+def format_range(low: int, high: int, *, at_least: bool = False, lang: str | None = None) -> str:
+    """Return ``"14"``, ``"14–16"``, or with an open-ended maximum ``"14+"`` / ``"14–16+"``.
+
+    The compact form of :func:`geo.i18n.format_range`, numbers formatted for ``lang``
+    (the active language when ``None``): ``"1.234–1.500+"`` (es) / ``"1,234–1,500+"`` (en).
+    """
+    text = i18n.format_range(low, high, lang=lang, compact=True)
     return text + "+" if at_least else text
 
 
@@ -725,7 +729,9 @@ def indicators(table: pd.DataFrame) -> pd.DataFrame:
         den = out[column].to_numpy(dtype=np.int64)
         low, high, zero = _ratio(kmin, kmax, den)
         out[f"{name}_min"], out[f"{name}_max"], out[f"{name}_zero_denominator"] = low, high, zero
-        out[f"{name}_text"] = [f"{k} : {d}" for k, d in zip(killed_text, den, strict=True)]
+        out[f"{name}_text"] = [
+            f"{k} : {i18n.format_number(d)}" for k, d in zip(killed_text, den, strict=True)
+        ]
     incidents = out["incidents"].to_numpy(dtype=np.int64)
     low, high, _zero = _ratio(kmin, kmax, incidents)
     out["killed_per_incident_min"], out["killed_per_incident_max"] = low, high

@@ -52,7 +52,7 @@ from geo.aggregate import (
 from geo.config import data_dir
 from geo.filters import Filter
 from geo.geodata import Level
-from geo.i18n import N_, _, format_range
+from geo.i18n import N_, _, format_range, vega_locale
 
 TimelinePeriod = Literal["day", "week", "month", "quarter"]
 TIMELINE_PERIODS: Final[tuple[TimelinePeriod, ...]] = ("day", "week", "month", "quarter")
@@ -580,7 +580,10 @@ def timeline_chart(
             .properties(width=width, height=height)
             .resolve_scale(color="independent")
         )
-    configured: alt.TopLevelMixin = chart.configure_view(stroke=None)
+    # month names and separators of the active language (Vega's own are English)
+    configured: alt.TopLevelMixin = chart.configure_view(stroke=None).configure(
+        locale=vega_locale()
+    )
     return configured
 
 

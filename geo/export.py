@@ -31,7 +31,15 @@ from geo.config import ATTRIBUTION
 from geo.csvsafe import neutralise_cell
 from geo.filters import Filter
 from geo.geodata import CRS, Level
-from geo.i18n import N_, _, format_period, get_language, use_language
+from geo.i18n import (
+    N_,
+    _,
+    format_number,
+    format_period,
+    get_language,
+    ngettext,
+    use_language,
+)
 
 if TYPE_CHECKING:
     import folium
@@ -1009,7 +1017,7 @@ def sources_line(
         return _(
             "Sources: {n} incidents, each with at least one source (publisher, date, link, "
             "quote); the full list is in the CSV export of this view."
-        ).format(n=f"{incidents:,}")
+        ).format(n=format_number(incidents))
     if sources.empty:
         return _("Sources: none (no incidents under this filter).")
     distinct = sources.drop_duplicates(["publisher", "date", "title", "url"])
@@ -1023,13 +1031,13 @@ def sources_line(
                 strict=True,
             )
         )
-        return _("Sources ({n}): {listed}").format(n=len(distinct), listed=listed)
+        return _("Sources ({n}): {listed}").format(n=format_number(len(distinct)), listed=listed)
     publishers = distinct["publisher"].fillna("").astype(str)
     top = ", ".join(publishers[publishers != ""].value_counts().index[:4])
     return _(
         "Sources: {n} sources from {p} publishers (most cited: {top}); the full list with "
         "links and quotes is in the CSV export of this view."
-    ).format(n=len(distinct), p=publishers.nunique(), top=top)
+    ).format(n=format_number(len(distinct)), p=format_number(publishers.nunique()), top=top)
 
 
 def default_title(view: ExportView) -> str:
@@ -1048,10 +1056,14 @@ _LEVEL_NOUN: Final[dict[str, str]] = {
 
 def sheet_text(data: ExportData, view: ExportView) -> SheetText:
     """Title, subtitle (:func:`describe_filter`), sources line and generation stamp."""
-    stamp = _("Generated {when} UTC · data version {version} · {n} incidents").format(
+    stamp = ngettext(
+        "Generated {when} UTC · data version {version} · {n} incident",
+        "Generated {when} UTC · data version {version} · {n} incidents",
+        len(data.incidents),
+    ).format(
         when=data.generated.strftime("%Y-%m-%d %H:%M"),
         version=data.data_version,
-        n=len(data.incidents),
+        n=format_number(len(data.incidents)),
     )
     return SheetText(
         title=view.title or default_title(view),
@@ -1133,6 +1145,9 @@ def indicator_rows(incidents: pd.DataFrame) -> list[tuple[str, str]]:
     table = indicators(pd.DataFrame([headline]))
     row = table.iloc[0]
 
+    def count(column: str) -> str:
+        return format_number(int(row[column]))
+
     def share(low: float, high: float) -> str:
         if math.isnan(low):
             return "—"
@@ -1142,7 +1157,8 @@ def indicator_rows(incidents: pd.DataFrame) -> list[tuple[str, str]]:
     def ratio(low: float, high: float, text: str) -> str:
         if math.isnan(low):
             return _("{counts} (no denominator)").format(counts=text)
-        value = f"{low:.1f}" if f"{low:.1f}" == f"{high:.1f}" else f"{low:.1f}–{high:.1f}"
+        lo, hi = format_number(low, decimals=1), format_number(high, decimals=1)
+        value = lo if lo == hi else f"{lo}–{hi}"
         return f"{value} ({text})"
 
     killed = format_range(
@@ -1150,12 +1166,12 @@ def indicator_rows(incidents: pd.DataFrame) -> list[tuple[str, str]]:
         at_least=bool(row["civilians_killed_at_least"]),
     )  # fmt: skip
     return [
-        (_("Incidents"), str(int(row["incidents"]))),
+        (_("Incidents"), count("incidents")),
         (_("Civilians killed"), killed),
-        (_("Civilians injured"), str(int(row["civilians_injured"]))),
-        (_("Officers killed"), str(int(row["officers_killed"]))),
-        (_("Officers injured"), str(int(row["officers_injured"]))),
-        (_("Detained"), str(int(row["detained"]))),
+        (_("Civilians injured"), count("civilians_injured")),
+        (_("Officers killed"), count("officers_killed")),
+        (_("Officers injured"), count("officers_injured")),
+        (_("Detained"), count("detained")),
         (_("Civilians killed per officer killed"), ratio(
             row["killed_per_officer_killed_min"], row["killed_per_officer_killed_max"],
             str(row["killed_per_officer_killed_text"]))),
@@ -1164,7 +1180,8 @@ def indicator_rows(incidents: pd.DataFrame) -> list[tuple[str, str]]:
             str(row["lethality_index_text"]))),
         (_("Civilians killed per incident"), ratio(
             row["killed_per_incident_min"], row["killed_per_incident_max"],
-            _("{n} incidents").format(n=int(row["incidents"])))),
+            ngettext("{n} incident", "{n} incidents", int(row["incidents"])).format(
+                n=count("incidents")))),
         (_("Incidents with deaths and no officer casualties"), share(
             row["share_deaths_no_officer_casualties_min"],
             row["share_deaths_no_officer_casualties_max"])),

@@ -67,7 +67,7 @@ from geo.config import data_dir
 from geo.csvsafe import restore_cell
 from geo.gazetteer import Gazetteer, Place, default_gazetteer, normalize_name
 from geo.geodata import CRS
-from geo.i18n import N_, _
+from geo.i18n import N_, _, format_list
 from geo.incidents import (
     COUNT_COLUMNS,
     INCIDENT_COLUMNS,
@@ -542,7 +542,7 @@ def _set_agencies(row: _Row, file: str, text: str, *, acled: bool = False) -> No
         hints = suggest_agency(part)
         message = _('unknown agency "{text}"').format(text=part)
         if hints:
-            message += _(" — did you mean {hint}?").format(hint=" or ".join(hints))
+            message += _(" — did you mean {hint}?").format(hint=format_list(hints, style="or"))
         if acled:
             row.warn(file, "agencies", message + _(" (kept as reported)"), hints)
         else:
@@ -760,7 +760,7 @@ def _resolve_listed(
             hints = gazetteer.suggest(name, level=level, state=state or None)
             message = _('unknown {level} "{name}"').format(level=_(level), name=name)
             if hints:
-                message += _(" — did you mean {hint}?").format(hint=" or ".join(hints))
+                message += _(" — did you mean {hint}?").format(hint=format_list(hints, style="or"))
             row.warn(file, column, message + _(" (kept at a coarser level)"), hints)
     if len(units) > 1:
         row.values["notes"] = _join_note(
@@ -784,7 +784,7 @@ def _resolve_state_column(row: _Row, file: str, gazetteer: Gazetteer) -> str:
         hints = gazetteer.suggest(state_text, level="state")
         message = _('unknown state "{name}"').format(name=state_text)
         if hints:
-            message += _(" — did you mean {hint}?").format(hint=" or ".join(hints))
+            message += _(" — did you mean {hint}?").format(hint=format_list(hints, style="or"))
         row.warn(file, "state", message + _(" (kept unlocated)"), hints)
     return state_code
 

@@ -36,7 +36,7 @@ from jinja2 import Template
 
 from geo.config import ATTRIBUTION
 from geo.geodata import area_layer, load_shipped_zones, load_states
-from geo.i18n import N_, _
+from geo.i18n import N_, _, format_number, format_range
 from geo.webassets import VENDOR_URL, AssetSet, offline_map
 
 AdminLevel = Literal["state", "municipality", "parish"]
@@ -233,7 +233,7 @@ def zone_popup_html(zone: Mapping[str, Any]) -> str:
             precision = _(
                 "approximate: a circle of {radius} m around a reference point, "
                 "not a surveyed boundary"
-            ).format(radius=f"{float(radius):,.0f}")
+            ).format(radius=format_number(float(radius), decimals=0))
         else:
             precision = _("approximate: drawn around a reference point, not a surveyed boundary")
     elif str(zone.get("precision")) == "administrative":
@@ -736,7 +736,7 @@ def class_labels(breaks: Sequence[float]) -> list[str]:
     labels = []
     lower = 1.0
     for upper in breaks:
-        low, high = f"{lower:,.0f}", f"{upper:,.0f}"
+        low, high = format_number(lower, decimals=0), format_number(upper, decimals=0)
         labels.append(low if low == high else f"{low}–{high}")
         lower = upper + 1
     return labels
@@ -979,11 +979,11 @@ def victims_text(row: Mapping[str, Any]) -> str:
     parts = []
     if low is not None or high is not None:
         if high is None:
-            parts.append(_("at least {n} killed").format(n=low))
+            parts.append(_("at least {n} killed").format(n=format_number(low or 0)))
         elif low is None or low == high:
-            parts.append(_("{n} killed").format(n=high))
+            parts.append(_("{n} killed").format(n=format_number(high)))
         else:
-            parts.append(_("{n} killed").format(n=f"{low}–{high}"))
+            parts.append(_("{n} killed").format(n=format_range(low, high)))
     for column, label in (
         ("civilians_injured", N_("{n} injured")),
         ("officers_killed", N_("{n} officers killed")),

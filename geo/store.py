@@ -65,7 +65,7 @@ import shapely
 
 from geo.filters import Filter
 from geo.geodata import CRS, ZONE_COLUMNS
-from geo.i18n import _
+from geo.i18n import _, format_list
 from geo.incidents import COUNT_COLUMNS, INCIDENT_COLUMNS, SOURCE_COLUMNS
 
 
@@ -460,7 +460,10 @@ def _check_geometry_types(
         if kinds[slot] not in allowed:
             raise StoreError(
                 _("{what} {id}: geometry is a {kind}, expected {allowed}").format(
-                    what=what, id=ids[slot], kind=kinds[slot], allowed=" or ".join(allowed)
+                    what=what,
+                    id=ids[slot],
+                    kind=kinds[slot],
+                    allowed=format_list(allowed, style="or"),
                 )
             )
 

@@ -39,7 +39,7 @@ import shapely
 
 from geo import geodata
 from geo.geodata import CRS, ZONE_COLUMNS, ZONE_ROLES
-from geo.i18n import _
+from geo.i18n import _, ngettext
 
 SLUG: Final = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 """A zone id: lower-case ASCII letters and digits, words joined by single hyphens."""
@@ -227,9 +227,11 @@ def import_user_zones(
         location = store.location
     rejected = len({problem.index for problem in problems})
     print(
-        _("{stored} zone(s) stored in {store}, {rejected} rejected.").format(
-            stored=stored, store=location or _("the default store"), rejected=rejected
-        )
+        ngettext(
+            "{stored} zone stored in {store}, {rejected} rejected.",
+            "{stored} zones stored in {store}, {rejected} rejected.",
+            stored,
+        ).format(stored=stored, store=location or _("the default store"), rejected=rejected)
     )
     return 1 if problems else 0
 

@@ -311,7 +311,7 @@ def test_import_stores_valid_zones_and_reports(
     path = write_feature_collection(tmp_path / "z.geojson", [GOOD])
     assert import_user_zones(path, store_location=store) == 0
     out, err = capsys.readouterr()
-    assert out.strip() == f"1 zone(s) stored in {store}, 0 rejected."
+    assert out.strip() == f"1 zone stored in {store}, 0 rejected."
     assert err == ""
     stored = read_user_zones(store_location=store)
     assert stored["zone_id"].tolist() == ["barrio-uno"]
@@ -328,7 +328,7 @@ def test_import_with_rejected_features_stores_the_rest_and_exits_1(
     path = write_feature_collection(tmp_path / "z.geojson", [GOOD, bad])
     assert import_user_zones(path, store_location=store) == 1
     out, err = capsys.readouterr()
-    assert "1 zone(s) stored" in out
+    assert "1 zone stored" in out
     assert "1 rejected" in out
     assert "feature 2 (zone_id 'fuera', name 'Fuera'): lies outside Venezuela" in err
     assert read_user_zones(store_location=store)["zone_id"].tolist() == ["barrio-uno"]
@@ -411,5 +411,5 @@ def test_cli_imports_zones(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     store = empty_store(tmp_path)
     path = write_feature_collection(tmp_path / "z.geojson", [GOOD])
     assert main(["zones", "import", str(path), "--store", store]) == 0
-    assert "1 zone(s) stored" in capsys.readouterr().out
+    assert "1 zone stored" in capsys.readouterr().out
     assert main(["zones", "import", str(tmp_path / "nope.geojson"), "--store", store]) == 2
