@@ -786,14 +786,23 @@ SELECT_PROPERTY: Final = "select"
 
 
 def measure_text(row: Mapping[str, Any], measure: str) -> str:
-    """Return a measure's value for a table row, a range when contested (``14–16``)."""
+    """Return a measure's value for a table row, a range when contested (``14–16``).
+
+    Unknown never reads as zero: when no incident of the row reported the count the text
+    says so, and when only some did the sum is a lower bound, marked ``+`` (``1+``).
+    """
     spec = MEASURES[measure]
     low = int(row.get(spec.low) or 0)
+    base = spec.low.removesuffix("_min")
+    unknown = int(row.get(f"{base}_unknown") or 0)
+    incidents = int(row.get("incidents") or 0)
+    if incidents and unknown >= incidents:
+        return _("not reported")
+    at_least = unknown > 0 or bool(row.get(f"{base}_at_least", False))
     if spec.high is None:
-        return f"{low:,}"
-    high = int(row.get(spec.high) or 0)
-    at_least = bool(row.get(f"{spec.high.removesuffix('_max')}_at_least", False))
-    text = f"{low:,}" if low == high else f"{low:,}–{high:,}"
+        text = format_number(low)
+    else:
+        text = format_range(low, int(row.get(spec.high) or 0), compact=True)
     return text + "+" if at_least else text
 
 

@@ -409,6 +409,27 @@ def test_headline_lists_every_measure_with_ranges() -> None:
     }
 
 
+def test_headline_never_shows_an_unknown_count_as_zero() -> None:
+    from datetime import date
+
+    from geo.aggregate import totals
+    from geo.filters import Filter
+    from geo.ingest import seed_batch
+
+    incidents, _sources = seed_batch()
+    pnb_day = Filter(agencies=("PNB",), date_from=date(2015, 7, 13), date_to=date(2015, 7, 13))
+    items = dict(maps.headline_items(totals(incidents, flt=pnb_day)))
+    # EV0009 (14-16 killed, 1 injured, 134 detained, officers not reported) and
+    # EV0010 (4 killed, nothing else reported), by hand from data/incidents/events.csv.
+    assert items == {
+        "Incidents": "2",
+        "Civilians killed": "18–20",
+        "Detained": "134+",
+        "Civilians injured": "1+",
+        "Officers killed": "not reported",
+    }
+
+
 @pytest.mark.parametrize(
     ("key", "parsed"),
     [
