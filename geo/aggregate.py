@@ -66,7 +66,7 @@ exactly the same frame as :func:`aggregate` (tested and asserted in ``bench/``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -83,6 +83,7 @@ from geo.config import data_dir
 from geo.filters import GEO_PRECISIONS, Filter
 from geo.geodata import Level
 from geo.i18n import _
+from geo.incidents import COUNT_COLUMNS
 
 Period = Literal["day", "week", "month", "quarter", "year"]
 PERIODS: Final[tuple[Period, ...]] = ("day", "week", "month", "quarter", "year")
@@ -101,16 +102,9 @@ DEFAULT_RING_M: Final = 2000.0
 :func:`compare_peace_zones`): about a 25-minute walk, so the ring holds the neighbouring
 barrios, not the next town."""
 
-SUM_COLUMNS: Final = (
-    "civilians_killed_min",
-    "civilians_killed_max",
-    "civilians_injured",
-    "officers_killed",
-    "officers_injured",
-    "detained",
-    "fatalities_unsplit",
-)
-"""Counts summed per group (unknown as 0; see the module docstring)."""
+SUM_COLUMNS: Final = COUNT_COLUMNS
+"""Counts summed per group: the incidents' victim counts (unknown as 0; see the module
+docstring)."""
 
 UNKNOWN_COLUMNS: Final = (
     "civilians_killed_unknown",
@@ -497,6 +491,28 @@ def aggregate_membership(
     return _finish(groups, names=area_names(level, zones=zones), period=period, by_agency=by_agency)
 
 
+def _aggregate_with(
+    membership: Callable[..., tuple[np.ndarray, np.ndarray]],
+    incidents: pd.DataFrame,
+    *,
+    level: Level,
+    period: Period | None,
+    by_agency: bool,
+    flt: Filter | None,
+    zones: gpd.GeoDataFrame | None,
+) -> pd.DataFrame:
+    """Check the options, filter, find each incident's areas with ``membership`` (called
+    as ``membership(incidents, level=..., zones=...)``) and group."""
+    _check_level(level, period)
+    if flt is not None:
+        incidents = incidents[flt.mask(incidents)]
+    incidents = incidents.reset_index(drop=True)
+    rows, codes = membership(incidents, level=level, zones=zones)
+    return aggregate_membership(
+        incidents, rows, codes, level=level, period=period, by_agency=by_agency, zones=zones
+    )
+
+
 def aggregate(
     incidents: pd.DataFrame,
     *,
@@ -537,13 +553,14 @@ def aggregate(
     --------
     >>> table = aggregate(incidents, level="state", period="month")  # doctest: +SKIP
     """
-    _check_level(level, period)
-    if flt is not None:
-        incidents = incidents[flt.mask(incidents)]
-    incidents = incidents.reset_index(drop=True)
-    rows, codes = area_membership(incidents, level=level, zones=zones)
-    return aggregate_membership(
-        incidents, rows, codes, level=level, period=period, by_agency=by_agency, zones=zones
+    return _aggregate_with(
+        area_membership,
+        incidents,
+        level=level,
+        period=period,
+        by_agency=by_agency,
+        flt=flt,
+        zones=zones,
     )
 
 
@@ -647,13 +664,14 @@ def aggregate_by_spatial_join(
     level's polygons (:func:`spatial_join_membership`), group with pandas. Slow on
     purpose (what the benchmark compares :class:`IncidentIndex` with); the answer is the
     same as :func:`aggregate` when the ingest codes came from the same polygons."""
-    _check_level(level, period)
-    if flt is not None:
-        incidents = incidents[flt.mask(incidents)]
-    incidents = incidents.reset_index(drop=True)
-    rows, codes = spatial_join_membership(incidents, level=level, zones=zones)
-    return aggregate_membership(
-        incidents, rows, codes, level=level, period=period, by_agency=by_agency, zones=zones
+    return _aggregate_with(
+        spatial_join_membership,
+        incidents,
+        level=level,
+        period=period,
+        by_agency=by_agency,
+        flt=flt,
+        zones=zones,
     )
 
 

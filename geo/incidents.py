@@ -44,6 +44,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.engines.geopandas_engine import Geometry
 
+from geo.filters import GEO_PRECISIONS
 from geo.geodata import CRS
 from geo.i18n import _
 
@@ -90,26 +91,13 @@ INCIDENT_COLUMNS: Final = (
 SOURCE_COLUMNS: Final = ("incident_id", "publisher", "date", "title", "url", "quote")
 """Columns of the sources table: one row per source of an incident (text columns)."""
 
-GEO_PRECISIONS: Final = ("point", "barrio", "parish", "municipality", "state", "unlocated")
-"""Place precision codes, finest first (``unlocated``: no place known, counted nationally)."""
-
-TEXT_COLUMNS: Final = (
-    "incident_id",
-    "date_precision",
-    "operation",
-    "operation_family",
-    *PLACE_COLUMNS,
-    *CODE_COLUMNS,
-    "geo_precision",
-    "agencies",
-    "agencies_reported",
-    "description",
-    "confidence",
-    "notes",
-    "origin",
-    "content_hash",
+TEXT_COLUMNS: Final = tuple(
+    column
+    for column in INCIDENT_COLUMNS
+    if column not in ("date", "date_end", "lat", "lon", *COUNT_COLUMNS, "geometry")
 )
-"""Columns holding text; missing text is ``""`` (never NaN)."""
+"""Columns holding text (all but dates, coordinates, counts and geometry); missing text
+is ``""`` (never NaN)."""
 
 HASHED_COLUMNS: Final = tuple(
     column

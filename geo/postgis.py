@@ -43,14 +43,13 @@ import shapely
 from psycopg import sql
 
 from geo.aggregate import Period
-from geo.filters import CONFIDENCE_RANK, PRECISE_GEO, Filter
+from geo.filters import CONFIDENCE_RANK, GEO_PRECISIONS, PRECISE_GEO, Filter
 from geo.geodata import CRS, ZONE_COLUMNS, Level
 from geo.i18n import _
 from geo.incidents import (
     CONFIDENCES,
     COUNT_COLUMNS,
     DATE_PRECISIONS,
-    GEO_PRECISIONS,
     INCIDENT_COLUMNS,
     SOURCE_COLUMNS,
     empty_incidents,
