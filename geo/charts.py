@@ -136,6 +136,20 @@ def _check_period(period: str) -> None:
         )
 
 
+def _killed_texts(table: pd.DataFrame) -> list[str]:
+    """Civilians killed per row as compact range text (``"14–16"``, ``"≥ 3"``), from the
+    ``civilians_killed_min``/``_max``/``_at_least`` columns of an aggregate table."""
+    return [
+        format_range(lo, hi, at_least=bool(al), compact=True)
+        for lo, hi, al in zip(
+            table["civilians_killed_min"],
+            table["civilians_killed_max"],
+            table["civilians_killed_at_least"],
+            strict=True,
+        )
+    ]
+
+
 def _group_labels(code: str, name: str) -> str:
     if code == NO_AGENCY_CODE:
         return _("No agency")
@@ -449,15 +463,7 @@ def timeline_chart(
         )
     grouped = bool((data["group"] != "").any()) if len(data) else False
     frame = data.copy()
-    frame["killed_text"] = [
-        format_range(lo, hi, at_least=bool(al), compact=True)
-        for lo, hi, al in zip(
-            frame["civilians_killed_min"],
-            frame["civilians_killed_max"],
-            frame["civilians_killed_at_least"],
-            strict=True,
-        )
-    ]
+    frame["killed_text"] = _killed_texts(frame)
     value = "incidents" if measure == "incidents" else "civilians_killed_min"
     first = (
         window[0].isoformat() if window[0] else (str(frame["start"].min()) if len(frame) else None)
@@ -961,15 +967,7 @@ def indicator_table(
                 for c, n in zip(table["area_code"], table["area_name"], strict=True)
             ],
             "incidents": table["incidents"].astype(np.int64),
-            "civilians_killed": [
-                format_range(lo, hi, at_least=bool(al), compact=True)
-                for lo, hi, al in zip(
-                    table["civilians_killed_min"],
-                    table["civilians_killed_max"],
-                    table["civilians_killed_at_least"],
-                    strict=True,
-                )
-            ],
+            "civilians_killed": _killed_texts(table),
             "civilians_killed_min": table["civilians_killed_min"].astype(np.int64),
             "civilians_killed_max": table["civilians_killed_max"].astype(np.int64),
             "civilians_injured": table["civilians_injured"].astype(np.int64),
@@ -1088,15 +1086,7 @@ def peace_zone_table(
     table = table[table["phase"].isin(["all", "before", "after"])].copy()
     table["place_label"] = table["place"].map(places)
     table["phase_label"] = table["phase"].map(phases)
-    table["civilians_killed"] = [
-        format_range(lo, hi, at_least=bool(al), compact=True)
-        for lo, hi, al in zip(
-            table["civilians_killed_min"],
-            table["civilians_killed_max"],
-            table["civilians_killed_at_least"],
-            strict=True,
-        )
-    ]
+    table["civilians_killed"] = _killed_texts(table)
     return table.reset_index(drop=True)
 
 
