@@ -7,16 +7,14 @@ incidents with their sources.
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
 from geo import charts
 from geo.filters import Filter
 from geo.i18n import _, format_number, format_period, get_language, ngettext
-from ui import cache, sidebar
-from ui.sidebar import current_filter
+from ui import cache
+from ui.sidebar import current_filter, set_dates
 
 CHART_KEY = "timeline-chart"
 PERIOD_KEY = "timeline-period"
@@ -47,20 +45,13 @@ def _key_dates(version: str, lang: str) -> pd.DataFrame:
     )
 
 
-def _set_dates(start: date | None, end: date | None) -> None:
-    """Set the shared date filter; called from a callback, before the sidebar is drawn
-    (the same session-state keys as the sidebar's date presets)."""
-    st.session_state[sidebar._PREFIX + "from"] = start
-    st.session_state[sidebar._PREFIX + "to"] = end
-
-
 def _on_select(key: str) -> None:
     """A brush on the chart becomes the shared date window (whole periods)."""
     state = st.session_state.get(key)
     selection = state.get("selection") if state is not None else None
     window = charts.brushed_window(selection, period=st.session_state[PERIOD_KEY])
     if window is not None:
-        _set_dates(*window)
+        set_dates(*window)
 
 
 st.title(_("Timeline"))

@@ -9,7 +9,7 @@ parameters that are not the filter's (``lang``...) are left alone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, Final
 
@@ -79,10 +79,17 @@ def write_filter_to_url(flt: Filter) -> None:
             st.query_params[key] = value
 
 
+def set_dates(start: date | None, end: date | None) -> None:
+    """Set the date widgets of the filter; call it from a widget callback (before the
+    sidebar is drawn on the rerun), as the date presets and the timeline's brush do."""
+    st.session_state[_PREFIX + "from"] = start
+    st.session_state[_PREFIX + "to"] = end
+
+
 def _apply_preset() -> None:
     name = st.session_state.get(_PREFIX + "preset")
     if name in PRESETS:
-        st.session_state[_PREFIX + "from"], st.session_state[_PREFIX + "to"] = PRESETS[name]
+        set_dates(*PRESETS[name])
     st.session_state[_PREFIX + "preset"] = None  # a preset is an action, not a state
 
 
@@ -133,6 +140,26 @@ def view_selectbox(
 def _with_known(options: Sequence[str], chosen: Sequence[str]) -> list[str]:
     """Options plus any chosen value missing from them (a URL may name an unknown code)."""
     return list(options) + [value for value in chosen if value not in options]
+
+
+def _choose(
+    label: str,
+    name: str,
+    options: Sequence[str],
+    *,
+    placeholder: str,
+    format_func: Callable[[str], str] = str,
+) -> list[str]:
+    """A multiselect of the filter, keyed ``name``, keeping chosen values it does not list."""
+    key = _PREFIX + name
+    chosen: list[str] = st.multiselect(
+        label,
+        _with_known(options, st.session_state[key]),
+        key=key,
+        format_func=format_func,
+        placeholder=placeholder,
+    )
+    return chosen
 
 
 def _initial_state(flt: Filter) -> dict[str, Any]:
@@ -195,30 +222,30 @@ def filter_sidebar() -> Filter:
         date_to = col_to.date_input(
             _("To"), key=_PREFIX + "to", min_value=_EARLIEST, format="YYYY-MM-DD"
         )
-        chosen_agencies = st.multiselect(
+        chosen_agencies = _choose(
             _("Agencies"),
-            _with_known(list(agencies), st.session_state[_PREFIX + "agencies"]),
-            key=_PREFIX + "agencies",
+            "agencies",
+            list(agencies),
             format_func=agency_label,
             placeholder=_("All agencies"),
         )
-        chosen_operations = st.multiselect(
+        chosen_operations = _choose(
             _("Operations"),
-            _with_known(cache.operation_families(), st.session_state[_PREFIX + "operations"]),
-            key=_PREFIX + "operations",
+            "operations",
+            cache.operation_families(),
             placeholder=_("All operations"),
         )
-        chosen_states = st.multiselect(
+        chosen_states = _choose(
             _("States"),
-            _with_known(list(states), st.session_state[_PREFIX + "states"]),
-            key=_PREFIX + "states",
+            "states",
+            list(states),
             format_func=lambda code: states.get(code, code),
             placeholder=_("All states"),
         )
-        chosen_zones = st.multiselect(
+        chosen_zones = _choose(
             _("Zones"),
-            _with_known(list(zones), st.session_state[_PREFIX + "zones"]),
-            key=_PREFIX + "zones",
+            "zones",
+            list(zones),
             format_func=lambda zone_id: zones.get(zone_id, zone_id),
             placeholder=_("All zones"),
         )
