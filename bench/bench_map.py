@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,13 +31,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.browser.conftest import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    _free_port,
-    _wait_healthy,
-    non_local,
-)
+from tests.browser.appserver import CHROMIUM, CHROMIUM_ARGS, non_local, running_app  # noqa: E402
 
 VIEWS = {
     "default": "/",
@@ -130,41 +123,8 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-map-"))
-    port = _free_port()
-    env = dict(os.environ)
-    env.update(
-        ZONAS_STORE=args.store or str(work / "store.gpkg"),
-        ZONAS_LANG="en",
-        STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
-    )
-    log = work / "streamlit.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process, log)
+    with running_app(args.store or str(work / "store.gpkg"), work) as url:
         result = run(url, repeats=args.repeats)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
     result["store"] = "seed" if not args.store else args.store
     result["load_average"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(result, indent=1))

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from geo import export
-from tests.browser.conftest import non_local
+from tests.browser.appserver import non_local
 
 TIMEOUT_MS = 180_000  # first visit builds the store; the PNG is rendered on click
 

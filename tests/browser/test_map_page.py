@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.config import ATTRIBUTION
-from tests.browser.conftest import non_local
+from tests.browser.appserver import non_local
 
 MAP_TIMEOUT_MS = 120_000  # the first visit builds the store and loads the boundaries
 MAX_WARM_S = float(os.environ.get("ZONAS_MAX_TIME_TO_MAP_S", "20"))

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.browser.conftest import non_local
+from tests.browser.appserver import non_local
 
 TIMEOUT_MS = 120_000  # the first visit builds the store
 SCREENSHOT_DIR = Path(os.environ.get("ZONAS_SCREENSHOTS", "/tmp/zonas-screenshots"))
