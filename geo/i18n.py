@@ -36,6 +36,7 @@ import gettext
 import hashlib
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -87,6 +88,9 @@ _D3_DATE_FORMATS: Final[Mapping[str, tuple[str, str, str]]] = {
     "en": ("%A, %e %B %Y, %X", "%d/%m/%Y", "%H:%M:%S"),
 }
 """d3-time-format ``%c``, ``%x`` and ``%X`` of each language (for :func:`vega_locale`)."""
+
+_DAY_RANGE: Final = re.compile(r"(?<!\d)(\d{1,2})\u2009–\u2009(?=\d)")
+"""A day number, a thin-spaced en dash and the next day: ``13 – 20`` in a date interval."""
 
 DatePrecision = Literal["day", "week", "month", "year"]
 
@@ -554,7 +558,10 @@ def format_period(
         return _translate(N_("from {date}"), lang).format(date=format_date(first, lang=lang))
     if first == last:
         return format_date(first, lang=lang)
-    return format_interval(first, last, skeleton="yMMMMd", locale=_locale(lang))
+    text = format_interval(first, last, skeleton="yMMMMd", locale=_locale(lang))
+    # CLDR 46+ also pads a day-to-day dash with thin spaces ("13 – 20 Jul 2015"); keep the
+    # tight "13–20" of older CLDR so a subtitle reads the same with every Babel version
+    return _DAY_RANGE.sub(r"\1–", text)
 
 
 def vega_locale(lang: str | None = None) -> dict[str, dict[str, object]]:

@@ -1001,7 +1001,7 @@ def victims_text(row: Mapping[str, Any]) -> str:
     ):
         value = _count(row.get(column))
         if value:
-            parts.append(_(label).format(n=value))
+            parts.append(_(label).format(n=format_number(value)))
     return ", ".join(parts) if parts else _("victims not reported")
 
 

@@ -256,13 +256,14 @@ def _untranslated_literals(source: str, *, streamlit: bool) -> list[tuple[int, s
 
 
 def test_shown_literals_go_through_gettext() -> None:
+    folders = [REPO / folder for folder in ("geo", "views", "ui")]
+    assert all(folder.is_dir() for folder in folders)  # a renamed folder must not go unscanned
     files = [REPO / "app.py"] + [
-        path for folder in ("geo", "pages", "ui") for path in sorted((REPO / folder).rglob("*.py"))
+        path for folder in folders for path in sorted(folder.rglob("*.py"))
     ]
     found = [
         f"{path.relative_to(REPO)}:{line}: {text!r}"
         for path in files
-        if path.exists()
         for line, text in _untranslated_literals(
             path.read_text(encoding="utf-8"), streamlit=path.relative_to(REPO).parts[0] != "geo"
         )
@@ -362,7 +363,9 @@ def test_unwritable_cache_still_translates(
 
 def test_plural_forms_follow_the_count(tmp_locale: Path) -> None:
     catalog = Catalog(locale="es", domain="zonas")
-    catalog.add(("{n} incident", "{n} incidents"), ("{n} incidente", "{n} incidentes"))
+    # CLDR (Babel 2.16+) gives Spanish a third form (millions); fill every form it asks for
+    forms = ("{n} incidente",) + ("{n} incidentes",) * (catalog.num_plurals - 1)
+    catalog.add(("{n} incident", "{n} incidents"), forms)
     tmp_locale.mkdir(parents=True)
     with (tmp_locale / "zonas.po").open("wb") as handle:
         write_po(handle, catalog)

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from geo.ingest import import_bytes
 from geo.store import open_store
 
-PAGE = str(Path(__file__).parent.parent / "pages" / "data.py")
+PAGE = str(Path(__file__).parent.parent / "views" / "data.py")
 CSV = (
     "event_id,date,place_name,state,agencies,description,source_publisher,source_url,quote\n"
     "P1,2015-07-13,Cota 905,Distrito Capital,PNB,<b>bold</b> raid,El Nacional,"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "map.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "views" / "map.py")
 TIMEOUT_S = 120  # the first run creates the seeded store and loads the boundaries
 # app.py without st.navigation (AppTest drops the entrypoint's sidebar on reruns under
 # st.navigation): the shared sidebar, then the page, as app.py runs them.

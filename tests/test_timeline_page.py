@@ -83,7 +83,7 @@ def _select(app: AppTest, selection: dict[str, Any]) -> AppTest:
 
 
 def test_brushing_sets_the_shared_date_filter_in_whole_months(store: str) -> None:
-    app = _open("pages/timeline.py")
+    app = _open("views/timeline.py")
     window = [_ms(date(2015, 7, 18)), _ms(date(2015, 8, 3))]
     _select(app, {"brush": {"start": window}, "pick": []})
     # July 18 .. August 3 widened to the months they fall in
@@ -95,21 +95,21 @@ def test_brushing_sets_the_shared_date_filter_in_whole_months(store: str) -> Non
 
 
 def test_brushing_by_week_snaps_to_mondays(store: str) -> None:
-    app = _open("pages/timeline.py")
+    app = _open("views/timeline.py")
     app.selectbox(key="timeline-period").set_value("week").run()
     _select(app, {"brush": {"start": [_ms(date(2015, 7, 15)), _ms(date(2015, 7, 16))]}})
     assert (app.query_params["from"], app.query_params["to"]) == ("2015-07-13", "2015-07-19")
 
 
 def test_an_empty_brush_keeps_the_filter(store: str) -> None:
-    app = _open("pages/timeline.py")
+    app = _open("views/timeline.py")
     _select(app, {"brush": {}, "pick": []})
     assert "from" not in app.query_params
     assert app.sidebar.date_input[0].value is None
 
 
 def test_clicking_a_bar_lists_that_periods_incidents_with_sources(store: str) -> None:
-    app = _open("pages/timeline.py")
+    app = _open("views/timeline.py")
     _select(app, {"brush": {}, "pick": [{"period": "2015-07"}]})
     listing = app.dataframe[0].value
     assert list(listing["incident_id"]) == ["T1", "T2"]
@@ -119,7 +119,7 @@ def test_clicking_a_bar_lists_that_periods_incidents_with_sources(store: str) ->
 
 
 def test_timeline_shows_reported_totals_as_such(store: str) -> None:
-    app = _open("pages/timeline.py")
+    app = _open("views/timeline.py")
     subheaders = [header.value for header in app.subheader]
     assert "Reported totals beside counted incidents" in subheaders
     coverage = app.dataframe[-1].value.set_index("agg_id")
@@ -129,7 +129,7 @@ def test_timeline_shows_reported_totals_as_such(store: str) -> None:
 
 
 def test_indicators_page_follows_the_level_and_filter(store: str) -> None:
-    app = _open("pages/indicators.py")
+    app = _open("views/indicators.py")
     table = app.dataframe[0].value
     assert list(table["area_name"]) == ["Distrito Capital", "Aragua"]
     assert list(table["killed_per_officer_killed_text"]) == ["14.0–16.0 (14–16 : 1)", "— (3–5 : 0)"]

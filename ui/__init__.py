@@ -1,5 +1,5 @@
 """App-layer Streamlit helpers: the shared filter sidebar and caches over ``geo`` calls.
 
-Only the app (``app.py``, ``pages/``) imports this package; ``geo`` never imports
+Only the app (``app.py``, ``views/``) imports this package; ``geo`` never imports
 Streamlit. Streamlit caches live here and nowhere else.
 """

@@ -17,7 +17,14 @@ import streamlit as st
 
 from geo.agencies import load_agencies
 from geo.filters import CONFIDENCE_RANK, Filter, FilterError
-from geo.i18n import _, get_language
+from geo.i18n import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    _,
+    get_language,
+    language_from_params,
+    normalize_language,
+)
 from ui import cache
 
 FILTER_PARAMS: Final = (
@@ -47,6 +54,8 @@ year 2015 and everything."""
 _KEY: Final = "zonas_filter"
 _PREFIX: Final = "flt_"
 _EARLIEST: Final = date(2000, 1, 1)
+_LANG_KEY: Final = "ui_language"
+_CHOSEN_LANG: Final = "zonas_language"
 
 
 def query_params() -> dict[str, list[str]]:
@@ -137,6 +146,52 @@ def view_selectbox(
     return value
 
 
+def interface_language() -> str:
+    """Return the language of this run and keep it in the URL (``lang=es|en``).
+
+    The URL's ``lang`` wins; without one (a page link of the navigation drops the query
+    string) the session keeps the language it had; a new session without one follows the
+    browser's ``Accept-Language``, else the default. Writing it back to the URL means a
+    copied link always opens in the language the reader saw.
+    """
+    params = query_params()
+    in_url = [code for code in map(normalize_language, params.get("lang", [])) if code]
+    remembered = st.session_state.get(_CHOSEN_LANG)
+    if in_url:
+        lang = in_url[-1]
+    elif remembered in LANGUAGES:
+        lang = remembered
+    else:
+        lang = language_from_params({}, accept_language=st.context.headers.get("Accept-Language"))
+    st.session_state[_CHOSEN_LANG] = lang
+    if params.get("lang") != [lang]:
+        st.query_params["lang"] = lang
+    return lang
+
+
+def _switch_language() -> None:
+    chosen = st.session_state.get(_LANG_KEY)
+    if chosen in LANGUAGES:  # clicking the chosen language again unselects it: ignored
+        st.query_params["lang"] = chosen  # app.py reads it on the rerun this triggers
+
+
+def language_switch() -> None:
+    """Show the interface language switch (Español / English) and keep it in the URL.
+
+    The language itself is set by ``app.py`` from ``?lang=es|en`` before anything is
+    drawn; choosing the other one writes ``lang`` to the URL, so a copied link keeps it.
+    """
+    st.session_state[_LANG_KEY] = get_language()
+    st.segmented_control(
+        _("Language"),
+        LANGUAGES,
+        key=_LANG_KEY,
+        format_func=LANGUAGE_NAMES.__getitem__,  # each language in itself, never translated
+        on_change=_switch_language,
+        label_visibility="collapsed",
+    )
+
+
 def _with_known(options: Sequence[str], chosen: Sequence[str]) -> list[str]:
     """Options plus any chosen value missing from them (a URL may name an unknown code)."""
     return list(options) + [value for value in chosen if value not in options]
@@ -210,6 +265,7 @@ def filter_sidebar() -> Filter:
     }
 
     with st.sidebar:
+        language_switch()
         st.header(_("Filter"))
         error = st.session_state.pop(_PREFIX + "error", None)
         if error:
