@@ -70,7 +70,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Final, Literal
+from typing import BinaryIO, Final, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -768,18 +768,49 @@ HOMICIDE_COLUMNS: Final = ("scope_code", "year", "homicides_min", "homicides_max
 """Columns of a homicide-totals table for :func:`homicide_share`. ``scope_code`` is an ISO
 3166-2 state code or ``VE`` for the whole country."""
 NATIONAL_SCOPE: Final = "VE"
+_HOMICIDE_FILE_COLUMNS: Final = ("row_id", "year", "scope", "metric", "value_min", "value_max",
+                                 "source_publisher")  # fmt: skip
+
+
+def _homicide_rows(path: str | Path | BinaryIO | None) -> tuple[pd.DataFrame, str]:
+    """The usable ``homicides`` rows of a totals file, and the file's name for messages."""
+    if path is None:
+        path = data_dir() / "context" / "homicides.csv"
+    name = Path(path).name if isinstance(path, str | Path) else getattr(path, "name", "upload")
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in _HOMICIDE_FILE_COLUMNS if c not in raw.columns]
+    if missing:
+        raise ValueError(
+            _("{file}: missing columns {columns} (see data/context/homicides.csv)").format(
+                file=name, columns=", ".join(missing)
+            )
+        )
+    rows = raw[(raw["metric"] == "homicides") & (raw["value_max"].str.strip() != "")]
+    return rows, str(name)
+
+
+def homicide_publishers(path: str | Path | BinaryIO | None = None) -> list[str]:
+    """Return the publishers of the usable homicide totals in a totals file, sorted.
+
+    One of them is what :func:`load_homicide_totals` takes as ``publisher``, so that a
+    share is never computed against totals from several sources.
+    """
+    rows, _name = _homicide_rows(path)
+    return sorted({p.strip() for p in rows["source_publisher"] if p.strip()})
 
 
 def load_homicide_totals(
-    path: str | Path | None = None, *, publisher: str | None = None
+    path: str | Path | BinaryIO | None = None, *, publisher: str | None = None
 ) -> pd.DataFrame:
     """Read homicide totals from a file shaped like ``data/context/homicides.csv``.
 
     Keeps ``metric == "homicides"`` rows with a ``value_max`` (rows without one are lower
     bounds, "al menos", and not for ratios, as the file's README says); ``publisher``
-    keeps only rows whose ``source_publisher`` contains that text (case-insensitive), so
-    that one source is used at a time. State names are resolved to ISO codes, ``national``
-    to :data:`NATIONAL_SCOPE`.
+    keeps only the rows of that publisher (case-insensitive; exactly that name when it is
+    one, such as one from :func:`homicide_publishers`, else any name containing the
+    text), so that one source is used at a time. State names are resolved to ISO codes,
+    ``national`` to :data:`NATIONAL_SCOPE`. ``path`` may also be an open binary file
+    (an upload); the shipped ``data/context/homicides.csv`` when ``None``.
 
     Returns
     -------
@@ -793,11 +824,11 @@ def load_homicide_totals(
     """
     from geo.gazetteer import default_gazetteer
 
-    source = Path(path) if path is not None else data_dir() / "context" / "homicides.csv"
-    raw = pd.read_csv(source, dtype=str, keep_default_na=False)
-    rows = raw[(raw["metric"] == "homicides") & (raw["value_max"].str.strip() != "")]
+    rows, name = _homicide_rows(path)
     if publisher:
-        rows = rows[rows["source_publisher"].str.contains(publisher, case=False, regex=False)]
+        named = rows["source_publisher"].str.strip().str.casefold()
+        exact = named == publisher.strip().casefold()
+        rows = rows[exact if exact.any() else named.str.contains(publisher.casefold(), regex=False)]
     gazetteer = default_gazetteer()
     scopes = []
     for line, scope in zip(rows.index, rows["scope"], strict=True):
@@ -809,7 +840,7 @@ def load_homicide_totals(
         if code is None:
             raise ValueError(
                 _("{file}, row {row}, column scope: unknown state {scope!r}").format(
-                    file=source.name, row=line + 2, scope=scope
+                    file=name, row=line + 2, scope=scope
                 )
             )
         scopes.append(code)

@@ -27,6 +27,7 @@ never moves a bar to the previous day.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -40,11 +41,13 @@ import numpy as np
 import pandas as pd
 
 from geo.aggregate import (
+    NATIONAL_SCOPE,
     NO_AGENCY_CODE,
     OUTSIDE_CODE,
     UNLOCATED_CODE,
     aggregate,
     compare_peace_zones,
+    homicide_share,
     indicators,
     period_keys,
     period_start,
@@ -52,7 +55,7 @@ from geo.aggregate import (
 from geo.config import data_dir
 from geo.filters import Filter
 from geo.geodata import Level
-from geo.i18n import N_, _, format_range, vega_locale
+from geo.i18n import N_, _, format_number, format_range, vega_locale
 
 TimelinePeriod = Literal["day", "week", "month", "quarter"]
 TIMELINE_PERIODS: Final[tuple[TimelinePeriod, ...]] = ("day", "week", "month", "quarter")
@@ -934,6 +937,83 @@ def _share_text(low: float, high: float) -> str:
         return "—"
     lo, hi = round(low * 100), round(high * 100)
     return f"{lo} %" if lo == hi else f"{lo}–{hi} %"
+
+
+def _homicide_share_text(low: float, high: float, *, at_least: bool) -> str:
+    """A homicide share with one decimal (shares are often below 1 %), open-ended like
+    the counts it comes from: ``"0.2 %"``, ``"16.0–18.0 %"``, ``"≥ 10.0 %"``,
+    ``"1.5–2.0+ %"``; numbers formatted for the language."""
+    lo, hi = format_number(low * 100, decimals=1), format_number(high * 100, decimals=1)
+    if lo == hi:
+        return ("≥ " if at_least else "") + lo + " %"
+    return f"{lo}–{hi}{'+' if at_least else ''} %"
+
+
+def homicide_share_table(
+    incidents: pd.DataFrame,
+    homicides: pd.DataFrame,
+    *,
+    state_names: Mapping[str, str],
+    flt: Filter | None = None,
+) -> pd.DataFrame:
+    """The share of homicides caused by security forces, one row per scope and year.
+
+    :func:`geo.aggregate.homicide_share` of the incidents under ``flt`` against the
+    ``homicides`` of one source (:func:`geo.aggregate.load_homicide_totals`). The filter
+    applies except its dates: a homicide total is for a whole year, so each year counts
+    its whole incidents, and only the years that meet the filter's window are kept. With
+    no totals the table is empty: the indicator is absent, never zero.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``scope`` (state name, or "Venezuela (whole country)"), ``year``, ``homicides``
+        (range text), ``civilians_killed`` (range text), ``share_min``/``share_max``
+        (fractions, for sorting), ``share`` (percent text with one decimal, open-ended when
+        a count is)
+        and ``source``; national rows first, then by state and year.
+    """
+    if flt is not None:
+        incidents = incidents[
+            dataclasses.replace(flt, date_from=None, date_to=None).mask(incidents)
+        ]
+        first = flt.date_from.year if flt.date_from else None
+        last = flt.date_to.year if flt.date_to else None
+        years = homicides["year"].astype(int)
+        homicides = homicides[(years >= (first or years.min())) & (years <= (last or years.max()))]
+    share = homicide_share(incidents, homicides)
+    national = share["scope_code"] == NATIONAL_SCOPE
+    out = pd.DataFrame(
+        {
+            "scope": [
+                _("Venezuela (whole country)")
+                if code == NATIONAL_SCOPE
+                else state_names.get(code, code)
+                for code in share["scope_code"]
+            ],
+            "year": share["year"].astype(np.int64),
+            "homicides": [
+                format_range(int(lo), int(hi), compact=True)
+                for lo, hi in zip(share["homicides_min"], share["homicides_max"], strict=True)
+            ],
+            "civilians_killed": _killed_texts(share) if len(share) else [],
+            "share_min": share["share_min"].astype(float),
+            "share_max": share["share_max"].astype(float),
+            "share": [
+                _homicide_share_text(float(lo), float(hi), at_least=bool(at_least))
+                for lo, hi, at_least in zip(
+                    share["share_min"],
+                    share["share_max"],
+                    share["civilians_killed_at_least"],
+                    strict=True,
+                )
+            ],
+            "source": share["source"].astype(str),
+            "_national": national.to_numpy(dtype=bool),
+        }
+    )
+    out = out.sort_values(["_national", "scope", "year"], ascending=[False, True, True])
+    return out.drop(columns="_national").reset_index(drop=True)
 
 
 def indicator_table(

@@ -3,6 +3,7 @@ fast path == plain path == naive spatial join."""
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from datetime import date
@@ -24,6 +25,7 @@ from geo.aggregate import (
     aggregate_by_spatial_join,
     compare_peace_zones,
     format_range,
+    homicide_publishers,
     homicide_share,
     indicators,
     load_homicide_totals,
@@ -359,6 +361,35 @@ def test_lower_bound_rows_are_not_loaded():
     loaded = load_homicide_totals()
     assert (loaded["homicides_min"] <= loaded["homicides_max"]).all()
     assert "VE-A" in set(loaded["scope_code"])  # "Distrito Capital" resolved
+
+
+TOTALS_CSV = """row_id,year,scope,metric,value_min,value_max,source_publisher
+T1,2015,national,homicides,100,100,Observatorio A
+T2,2015,Miranda,homicides,40,50,Observatorio A
+T3,2015,national,homicides,90,90,Fiscalía B
+T4,2015,national,violent_deaths,300,300,Otro C
+T5,2016,national,homicides,10,,Sólo cota D
+"""
+
+
+def test_uploaded_totals_offer_one_publisher_at_a_time() -> None:
+    upload = io.BytesIO(TOTALS_CSV.encode())
+    upload.name = "mis-totales.csv"  # type: ignore[attr-defined]
+    # violent deaths (T4) and a lower bound without maximum (T5) are not homicide totals
+    assert homicide_publishers(upload) == ["Fiscalía B", "Observatorio A"]
+    upload.seek(0)
+    totals = load_homicide_totals(upload, publisher="observatorio a")
+    assert totals[["scope_code", "year", "homicides_min", "homicides_max"]].values.tolist() == [
+        ["VE", 2015, 100, 100],
+        ["VE-M", 2015, 40, 50],
+    ]
+
+
+def test_a_totals_file_without_its_columns_is_named_in_the_error() -> None:
+    upload = io.BytesIO(b"year,scope,homicides\n2015,national,100\n")
+    upload.name = "otra-forma.csv"  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match=r"otra-forma\.csv: missing columns row_id, metric"):
+        homicide_publishers(upload)
 
 
 # ---------------------------------------------------------------------- peace zones

@@ -357,3 +357,54 @@ def test_time_axis_spans_the_filter_window(incidents: pd.DataFrame) -> None:
         "2015-07-13",
         "2016-03-01",
     ]
+
+
+# ---------------------------------------------------------------------- homicide share
+# (id, start, end, state, muni, parish, zones, precision, agencies, killed min, max,
+#  injured, officers killed, officers injured, detained, lon, lat)
+HOMICIDE_ROWS = [
+    ("H1", "2015-07-13", "2015-07-13", "VE-A", "", "", "", "state", "PNB", 14, 16, 0, 0, 0, 0,
+     math.nan, math.nan),
+    ("H2", "2015-08-01", "2015-08-01", "VE-M", "", "", "", "state", "CICPC", 2, 2, 0, 0, 0, 0,
+     math.nan, math.nan),
+    ("H3", "2016-03-01", "2016-03-01", "VE-A", "", "", "", "state", "PNB", 1, None, 0, 0, 0, 0,
+     math.nan, math.nan),
+    ("H4", "2015-12-01", "2015-12-01", "VE-A", "", "", "", "state", "PNB", 2, 2, 0, 0, 0, 0,
+     math.nan, math.nan),
+]  # fmt: skip
+HOMICIDES = pd.DataFrame(
+    {
+        "scope_code": ["VE-A", "VE", "VE"],
+        "year": [2015, 2015, 2016],
+        "homicides_min": [40, 100, 10],
+        "homicides_max": [50, 100, 10],
+        "source": ["Test (T1)", "Test (T2)", "Test (T3)"],
+    }
+)
+
+
+def test_homicide_share_counts_whole_years_of_the_filtered_agencies() -> None:
+    from geo.filters import Filter
+
+    flt = Filter(date_from=date(2015, 7, 13), date_to=date(2015, 7, 31), agencies=("PNB",))
+    table = charts.homicide_share_table(
+        make_incidents(HOMICIDE_ROWS), HOMICIDES, state_names={"VE-A": "Capital"}, flt=flt
+    )
+    # 2015 only (the window's year), PNB only, the whole year: H1 14–16 + H4 2 = 16–18.
+    # Country: 16/100 .. 18/100. Capital: 16/50 = 32 % .. 18/40 = 45 %.
+    assert table[["scope", "year", "homicides", "civilians_killed", "share"]].to_dict(
+        "records"
+    ) == [
+        {"scope": "Venezuela (whole country)", "year": 2015, "homicides": "100",
+         "civilians_killed": "16–18", "share": "16.0–18.0 %"},
+        {"scope": "Capital", "year": 2015, "homicides": "40–50",
+         "civilians_killed": "16–18", "share": "32.0–45.0 %"},
+    ]  # fmt: skip
+
+
+def test_homicide_share_marks_an_open_count_and_is_absent_without_totals() -> None:
+    incidents = make_incidents(HOMICIDE_ROWS)
+    table = charts.homicide_share_table(incidents, HOMICIDES, state_names={})
+    (row,) = table[table["year"] == 2016].to_dict("records")
+    assert (row["civilians_killed"], row["share"]) == ("≥ 1", "≥ 10.0 %")  # H3: at least 1 of 10
+    assert charts.homicide_share_table(incidents, HOMICIDES.iloc[0:0], state_names={}).empty

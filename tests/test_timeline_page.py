@@ -20,8 +20,8 @@ from geo.ingest import import_bytes
 from geo.store import open_store
 
 ROOT = Path(__file__).parent.parent
-# The app's run without st.navigation (AppTest drops the entrypoint's sidebar after
-# switch_page): the shared sidebar, then the page file, as app.py runs them.
+# The app's run without st.navigation (one page, no page switching needed): the shared
+# sidebar, then the page file, as app.py runs them.
 SCRIPT = """
 import runpy
 from ui.sidebar import filter_sidebar
@@ -136,3 +136,26 @@ def test_indicators_page_follows_the_level_and_filter(store: str) -> None:
     app.sidebar.selectbox(key="flt_level").set_value("municipality").run()
     assert not app.exception
     assert app.query_params.get("level") == "municipality"
+
+
+def test_indicators_page_computes_the_homicide_share_only_with_one_source(store: str) -> None:
+    app = _open("views/indicators.py")
+    shown_before = len(app.dataframe)  # no source chosen: no homicide table
+    source = app.selectbox(key="indicators-homicide-source")
+    assert source.value == ""
+    assert "Crónica Uno" in source.options  # the shipped totals' publishers
+    app.sidebar.multiselect(key="flt_agencies").set_value(["GNB"])
+    app.sidebar.date_input(key="flt_from").set_value(date(2015, 7, 1))
+    app.sidebar.date_input(key="flt_to").set_value(date(2015, 12, 31))
+    source.set_value("Crónica Uno").run()
+    assert not app.exception, app.exception
+    assert len(app.dataframe) == shown_before + 1
+    (share,) = [frame.value for frame in app.dataframe if "homicides" in frame.value.columns]
+    # Crónica Uno: 1,442 homicides in Aragua in 2015 (data/context/homicides.csv, HM035).
+    # GNB in Aragua in 2015: T2 2 + T3 1–3 = 3–5 killed → 3/1442 = 0.21 % .. 5/1442 = 0.35 %.
+    assert share[["scope", "year", "homicides", "civilians_killed", "share"]].to_dict(
+        "records"
+    ) == [
+        {"scope": "Aragua", "year": 2015, "homicides": "1,442", "civilians_killed": "3–5",
+         "share": "0.2–0.3 %"}
+    ]  # fmt: skip

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import charts
-from geo.aggregate import DEFAULT_RING_M
+from geo.aggregate import DEFAULT_RING_M, homicide_publishers, load_homicide_totals
 from geo.filters import Filter
 from geo.geodata import LEVELS, Level
 from geo.i18n import _, format_number, get_language, ngettext
@@ -29,6 +29,11 @@ def _peace_zones(version: str, flt: Filter, ring_m: float, lang: str) -> pd.Data
     return charts.peace_zone_table(
         incidents[flt.mask(incidents)], zones=cache.all_zones(), ring_m=ring_m
     )
+
+
+@st.cache_data(show_spinner=False)
+def _shipped_publishers() -> list[str]:
+    return homicide_publishers()
 
 
 level_labels = {
@@ -101,6 +106,64 @@ else:
         )
     )
     st.altair_chart(charts.indicator_small_multiples(table), width="content")
+
+st.subheader(_("Share of homicides caused by security forces"))
+st.caption(
+    _(charts.HOMICIDE_SHARE_HELP)
+    + " "
+    + _(
+        "The civilians killed in the incidents under the filter (agencies, places...; each "
+        "year counted whole) against the homicide total one source gives for that year and "
+        "place. Without homicide totals the indicator is not computed."
+    )
+)
+col_source, col_file = st.columns(2)
+uploaded = col_file.file_uploader(
+    _("Your own homicide totals (CSV shaped like data/context/homicides.csv)"),
+    type=["csv"],
+    key="indicators-homicides-file",
+)
+try:
+    publishers = homicide_publishers(uploaded) if uploaded else _shipped_publishers()
+except ValueError as error:
+    st.error(str(error))
+    publishers = []
+publisher = col_source.selectbox(
+    _("Source of the homicide totals"),
+    ["", *publishers],
+    format_func=lambda name: name or _("none (not computed)"),
+    key="indicators-homicide-source",
+    help=_("One source at a time: totals of different sources are never mixed."),
+)
+if publisher:
+    if uploaded:
+        uploaded.seek(0)
+    try:
+        share = charts.homicide_share_table(
+            cache.all_incidents(),
+            load_homicide_totals(uploaded, publisher=publisher),
+            state_names=cache.state_names(),
+            flt=flt,
+        )
+    except ValueError as error:
+        st.error(str(error))
+    else:
+        if share.empty:
+            st.info(_("This source gives no homicide total for the years of the filter."))
+        else:
+            st.dataframe(
+                share[["scope", "year", "homicides", "civilians_killed", "share", "source"]],
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "scope": _("Place"),
+                    "year": st.column_config.NumberColumn(_("Year"), format="%d"),
+                    "homicides": _("Homicides (source)"),
+                    "civilians_killed": _("Civilians killed (incidents)"),
+                    "share": _("Share by security forces"),
+                    "source": _("Source"),
+                },
+            )
 
 st.subheader(_("Peace zones: inside vs. surrounding ring, before vs. after designation"))
 ring_m = float(
