@@ -975,13 +975,11 @@ def map_layers(data: ExportData, view: ExportView) -> MapLayers:
         )
     if spec.high is not None:
         notes.append(_("Colours show the lower bound of contested counts (ranges in the CSV)."))
-    label, unit = _(spec.label), _(spec.unit)
-    title = label if unit.lower() == label.lower() else f"{label} ({unit})"
     return MapLayers(
         areas=areas,
         zones=overlay,
         context=area_layer("state"),
-        legend_title=title,
+        legend_title=maps.measure_title(spec),
         legend=(*legend, *zone_legend(overlay)),
         notes=tuple(notes),
     )

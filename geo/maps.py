@@ -766,6 +766,16 @@ MEASURES: Final[Mapping[str, Measure]] = {
 """The measures a map can show, by the ``measure`` URL parameter; ranges are classed by
 their minimum (a safe lower bound) and shown as ranges."""
 
+
+def measure_title(spec: Measure) -> str:
+    """Return a legend title: the measure and its unit, ``"Civilians killed (people)"``;
+    the unit is left out where it only repeats the measure (``"Incidents"``)."""
+    label, unit = _(spec.label), _(spec.unit)
+    if unit.casefold() == label.casefold():
+        return label
+    return _("{measure} ({unit})").format(measure=label, unit=unit)
+
+
 MAP_LEVELS: Final = ("state", "municipality", "parish", "zone")
 """Levels a choropleth can be drawn at (``zone``: the zones' own polygons)."""
 
@@ -961,7 +971,7 @@ def add_choropleth(
         smooth_factor=1.0,
     )
     layer.add_to(m)
-    title = _("{measure} ({unit})").format(measure=_(spec.label), unit=_(spec.unit))
+    title = measure_title(spec)
     if spec.high is not None:
         title += " " + _("by minimum")
     add_legend(m, choropleth_legend_entries(breaks), title=title)

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
@@ -133,6 +134,9 @@ def test_indicators_page_follows_the_level_and_filter(store: str) -> None:
     table = app.dataframe[0].value
     assert list(table["area_name"]) == ["Distrito Capital", "Aragua"]
     assert list(table["killed_per_officer_killed_text"]) == ["14.0–16.0 (14–16 : 1)", "— (3–5 : 0)"]
+    # Aragua's ratio has no officer killed to divide by: the cell reads "—", not "None"
+    assert pd.isna(table["killed_per_officer_killed_min"].iloc[1])
+    assert app.dataframe[0].proto.placeholder == "—"
     app.sidebar.selectbox(key="flt_level").set_value("municipality").run()
     assert not app.exception
     assert app.query_params.get("level") == "municipality"

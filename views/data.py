@@ -10,11 +10,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo.i18n import _
+from geo.i18n import _, format_number, ngettext
 from geo.incidents import incidents_with_sources
 from geo.ingest import Format, import_bytes
 from ui import cache
 from ui.sidebar import current_filter
+from ui.tables import show_table
 
 st.title(_("Incidents and sources"))
 
@@ -24,15 +25,19 @@ store = cache.get_store()
 query = st.text_input(_("Search"), placeholder=_("place, agency, publisher, words of a quote..."))
 sources = store.read_sources(incidents["incident_id"].tolist())
 table = incidents_with_sources(incidents, sources, query=query)
+incident_count, source_count = int(table["incident_id"].nunique()), len(table)
 st.caption(
-    _("{n} incidents, {m} source rows (filters from the sidebar)").format(
-        n=table["incident_id"].nunique(), m=len(table)
+    _("{incidents}, {sources} (filters from the sidebar)").format(
+        incidents=ngettext("{n} incident", "{n} incidents", incident_count).format(
+            n=format_number(incident_count)
+        ),
+        sources=ngettext("{n} source row", "{n} source rows", source_count).format(
+            n=format_number(source_count)
+        ),
     )
 )
-st.dataframe(
+show_table(
     table,
-    hide_index=True,
-    use_container_width=True,
     column_config={
         "incident_id": st.column_config.TextColumn(_("Incident")),
         "date": st.column_config.DateColumn(_("Date")),
@@ -92,7 +97,7 @@ if submitted and upload is not None:
                 for p in report.problems
             ]
         )
-        st.dataframe(problems, hide_index=True, use_container_width=True)
+        show_table(problems)
     if not report.rejects.empty:
         st.download_button(
             _("Download rejected rows (CSV)"),

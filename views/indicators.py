@@ -12,6 +12,7 @@ from geo.geodata import LEVELS, Level
 from geo.i18n import _, format_number, get_language, ngettext
 from ui import cache
 from ui.sidebar import current_filter, view_selectbox
+from ui.tables import show_table
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -83,7 +84,7 @@ else:
         config[f"{stem}_text"] = st.column_config.TextColumn(
             _("range") if percent else _("range (counts)")
         )
-    st.dataframe(table[shown], hide_index=True, width="stretch", column_config=config)
+    show_table(table[shown], column_config=config)
 
     with st.expander(_("What the indicators mean"), expanded=True):
         for _stem, label, help_text, _threshold in charts.INDICATORS:
@@ -151,10 +152,8 @@ if publisher:
         if share.empty:
             st.info(_("This source gives no homicide total for the years of the filter."))
         else:
-            st.dataframe(
+            show_table(
                 share[["scope", "year", "homicides", "civilians_killed", "share", "source"]],
-                hide_index=True,
-                width="stretch",
                 column_config={
                     "scope": _("Place"),
                     "year": st.column_config.NumberColumn(_("Year"), format="%d"),
@@ -188,11 +187,9 @@ else:
         )
     )
     st.altair_chart(charts.peace_zone_chart(peace), width="content")
-    st.dataframe(
+    show_table(
         peace[["zone_name", "peace_zone_since", "place_label", "phase_label", "incidents",
                "civilians_killed", "civilians_injured", "officers_killed", "detained"]],
-        hide_index=True,
-        width="stretch",
         column_config={
             "zone_name": _("Zone"),
             "peace_zone_since": _("Peace zone since"),

@@ -15,6 +15,7 @@ from geo.filters import Filter
 from geo.i18n import _, format_number, format_period, get_language, ngettext
 from ui import cache
 from ui.sidebar import current_filter, set_dates
+from ui.tables import show_table
 
 CHART_KEY = "timeline-chart"
 PERIOD_KEY = "timeline-period"
@@ -157,10 +158,8 @@ else:
             selected, cache.get_store().read_sources(ids), period=period, label=picked
         )
         st.subheader(_("Incidents in {period}").format(period=picked))
-        st.dataframe(
+        show_table(
             listing,
-            hide_index=True,
-            width="stretch",
             column_config={
                 "incident_id": _("Incident"),
                 "date": _("Date"),
@@ -189,12 +188,10 @@ coverage = charts.statement_coverage(
 comparable = coverage[coverage["counted_min"].notna()]
 if len(comparable):
     st.altair_chart(charts.coverage_chart(comparable), width="stretch")
-st.dataframe(
+show_table(
     coverage.assign(
         period_start=coverage["period_start"].dt.date, period_end=coverage["period_end"].dt.date
     ),
-    hide_index=True,
-    width="stretch",
     column_config={
         "agg_id": _("Statement"),
         "period_start": _("From"),

@@ -169,7 +169,7 @@ def test_first_olp_day_headline_markers_and_sources(
     frame.wait_for_selector(".marker-cluster", timeout=MAP_TIMEOUT_MS)
     assert frame.inner_text(".marker-cluster").strip() == "2"
     legend = frame.inner_text(".leaflet-control-container")
-    assert "Incidents (incidents)" in legend
+    assert "Incidents" in legend
 
     # click the municipality with the incidents (Libertador): the panel lists their sources
     frame.evaluate(
