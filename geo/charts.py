@@ -326,6 +326,13 @@ def load_aggregate_statements(path: str | Path | None = None) -> pd.DataFrame:
     return frame
 
 
+def scope_label(scope: object) -> str:
+    """The scope of a reported total as shown: ``national`` in the reader's language, a
+    state's name as written."""
+    text = str(scope)
+    return _("national") if text.strip().casefold() == "national" else text
+
+
 def killed_statements(statements: pd.DataFrame) -> pd.DataFrame:
     """Keep the statements about people killed by security forces (:data:`KILLED_METRIC`)."""
     keep = statements["metric"].astype(str).str.contains(KILLED_METRIC)
@@ -391,7 +398,7 @@ def key_dates(
             said.setdefault(day, []).append(
                 (
                     _("{id}: {total} reported").format(id=row["agg_id"], total=total),
-                    f"{row['agg_id']} {total}: {row['metric']} · {row['scope']} · "
+                    f"{row['agg_id']} {total}: {row['metric']} · {scope_label(row['scope'])} · "
                     f"{row['source_publisher']}",
                 )
             )
@@ -826,7 +833,7 @@ def coverage_chart(
         [
             pd.DataFrame(
                 {
-                    "statement": shown["agg_id"] + " · " + shown["scope"],
+                    "statement": shown["agg_id"] + " · " + shown["scope"].map(scope_label),
                     "kind": reported,
                     "low": shown["reported_min"].astype(float),
                     "high": shown["reported_max"].astype(float).fillna(shown["reported_min"]),
@@ -836,7 +843,7 @@ def coverage_chart(
             ),
             pd.DataFrame(
                 {
-                    "statement": shown["agg_id"] + " · " + shown["scope"],
+                    "statement": shown["agg_id"] + " · " + shown["scope"].map(scope_label),
                     "kind": counted,
                     "low": shown["counted_min"].astype(float),
                     "high": shown["counted_max"].astype(float),

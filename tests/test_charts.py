@@ -408,3 +408,13 @@ def test_homicide_share_marks_an_open_count_and_is_absent_without_totals() -> No
     (row,) = table[table["year"] == 2016].to_dict("records")
     assert (row["civilians_killed"], row["share"]) == ("≥ 1", "≥ 10.0 %")  # H3: at least 1 of 10
     assert charts.homicide_share_table(incidents, HOMICIDES.iloc[0:0], state_names={}).empty
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("es", "nacional"), ("en", "national")])
+def test_a_national_scope_reads_in_the_language_and_a_state_as_written(
+    lang: str, expected: str
+) -> None:
+    from geo.i18n import use_language
+
+    with use_language(lang):
+        assert [charts.scope_label(s) for s in ("national", "Zulia")] == [expected, "Zulia"]

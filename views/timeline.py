@@ -190,7 +190,9 @@ if len(comparable):
     st.altair_chart(charts.coverage_chart(comparable), width="stretch")
 show_table(
     coverage.assign(
-        period_start=coverage["period_start"].dt.date, period_end=coverage["period_end"].dt.date
+        period_start=coverage["period_start"].dt.date,
+        period_end=coverage["period_end"].dt.date,
+        scope=coverage["scope"].map(charts.scope_label),
     ),
     column_config={
         "agg_id": _("Statement"),
