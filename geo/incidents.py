@@ -46,10 +46,35 @@ from pandera.engines.geopandas_engine import Geometry
 
 from geo.filters import GEO_PRECISIONS
 from geo.geodata import CRS
-from geo.i18n import _
+from geo.i18n import N_, _
 
 DATE_PRECISIONS: Final = ("day", "week", "month", "year")
 CONFIDENCES: Final = ("low", "medium", "high")
+
+PRECISION_LABELS: Final[Mapping[str, str]] = {
+    # date_precision: the date is known to the ...
+    "day": N_("day"),
+    "week": N_("week"),
+    "month": N_("month"),
+    "year": N_("year"),
+    # geo_precision: the place is known to the ...
+    "point": N_("point"),
+    "barrio": N_("barrio"),
+    "parish": N_("parish"),
+    "municipality": N_("municipality"),
+    "state": N_("state"),
+    "unlocated": N_("unlocated"),
+}
+"""Readable names of the ``date_precision`` and ``geo_precision`` codes (translate with
+:func:`precision_label`)."""
+
+
+def precision_label(code: object) -> str:
+    """Return a precision code (``"month"``, ``"parish"``...) in the reader's language;
+    an unknown code is returned as it is; a missing one (``None``, NaN) as ``""``."""
+    text = "" if not isinstance(code, str) else code  # None, NaN, <NA>: no precision
+    return _(PRECISION_LABELS[text]) if text in PRECISION_LABELS else text
+
 
 COUNT_COLUMNS: Final = (
     "civilians_killed_min",

@@ -126,3 +126,19 @@ def test_incidents_with_sources_joins_and_searches() -> None:
         "https://a"
     ]
     assert incidents_with_sources(incidents, sources, query="petare")["incident_id"].nunique() == 1
+
+
+@pytest.mark.parametrize(
+    ("lang", "codes", "shown"),
+    [
+        ("es", ["month", "parish", "unlocated", "", None, "galaxy"],
+         ["mes", "parroquia", "sin ubicación", "", "", "galaxy"]),
+        ("en", ["month", "parish"], ["month", "parish"]),
+    ],
+)  # fmt: skip
+def test_precision_codes_read_as_words(lang: str, codes: list[object], shown: list[str]) -> None:
+    from geo.i18n import use_language
+    from geo.incidents import precision_label
+
+    with use_language(lang):
+        assert [precision_label(code) for code in codes] == shown

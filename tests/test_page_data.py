@@ -44,3 +44,15 @@ def test_search_narrows_the_table(page: AppTest) -> None:
     page.run()
     page.text_input[0].input("cocuyo").run()
     assert list(page.dataframe[0].value["incident_id"]) == ["P2"]
+
+
+def test_codes_are_shown_as_words_in_the_readers_language(
+    page: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZONAS_LANG", "es")
+    page.run()
+    assert not page.exception
+    table = page.dataframe[0].value.set_index("incident_id")
+    # both rows are dated to the day; the CSV names their states
+    assert list(table.loc[["P1", "P2"], "date_precision"]) == ["día", "día"]
+    assert list(table.loc[["P1", "P2"], "state_code"]) == ["Distrito Capital", "Zulia"]

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.i18n import _, format_number, ngettext
-from geo.incidents import incidents_with_sources
+from geo.incidents import incidents_with_sources, precision_label
 from geo.ingest import Format, import_bytes
 from ui import cache
 from ui.sidebar import current_filter
@@ -36,8 +36,13 @@ st.caption(
         ),
     )
 )
+states = cache.state_names()
 show_table(
-    table,
+    table.assign(
+        date_precision=table["date_precision"].map(precision_label),
+        geo_precision=table["geo_precision"].map(precision_label),
+        state_code=table["state_code"].map(lambda code: states.get(code, code)),
+    ),
     column_config={
         "incident_id": st.column_config.TextColumn(_("Incident")),
         "date": st.column_config.DateColumn(_("Date")),

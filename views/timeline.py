@@ -13,6 +13,7 @@ import streamlit as st
 from geo import charts
 from geo.filters import Filter
 from geo.i18n import _, format_number, format_period, get_language, ngettext
+from geo.incidents import precision_label
 from ui import cache
 from ui.sidebar import current_filter, set_dates
 from ui.tables import show_table
@@ -159,7 +160,7 @@ else:
         )
         st.subheader(_("Incidents in {period}").format(period=picked))
         show_table(
-            listing,
+            listing.assign(date_precision=listing["date_precision"].map(precision_label)),
             column_config={
                 "incident_id": _("Incident"),
                 "date": _("Date"),
