@@ -29,6 +29,39 @@ def _map_frame(page: Any) -> Any:
     raise AssertionError("no st_folium frame with a .leaflet-container")
 
 
+_SHOW_MARKER = """(select) => {
+    const visible = Object.values(window.map._layers).some(
+        l => l._map && l.feature && l.feature.properties.select === select);
+    if (visible) return true;
+    for (const id in window.map._layers) {
+        const group = window.map._layers[id];
+        if (group instanceof L.MarkerClusterGroup) {
+            const marker = group.getLayers().find(m => m.feature.properties.select === select);
+            if (marker) group.zoomToShowLayer(marker);
+        }
+    }
+    return false;
+}"""
+
+
+def _show_marker(page: Any, frame: Any, select: str) -> Any:
+    """Zoom until the marker ``select`` stands alone (out of its cluster); return the map
+    frame it is in. Asked again until it holds: a rerun may redraw the map meanwhile."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    deadline = time.monotonic() + MAP_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        if frame.is_detached():
+            frame = _map_frame(page)
+        try:
+            if frame.evaluate(_SHOW_MARKER, select):
+                return frame
+        except PlaywrightError:  # the frame was replaced while evaluating: look again
+            frame = _map_frame(page)
+        page.wait_for_timeout(300)
+    raise AssertionError(f"marker {select} never left its cluster")
+
+
 def _open_map(page: Any, url: str) -> tuple[Any, float]:
     """Open ``url`` and return the map frame and the seconds until 360 paths were drawn."""
     started = time.monotonic()
@@ -221,26 +254,7 @@ def test_clicking_a_marker_lists_that_incident(app_url: str, page: Any) -> None:
     page.goto(app_url + FIRST_OLP_DAY, wait_until="domcontentloaded")
     frame = _map_frame(page)
     frame.wait_for_selector(".marker-cluster", timeout=MAP_TIMEOUT_MS)
-    # zoom in on El Cementerio until its marker leaves the cluster, then click it
-    frame.evaluate(
-        """() => {
-            for (const id in window.map._layers) {
-                const group = window.map._layers[id];
-                if (group instanceof L.MarkerClusterGroup) {
-                    const marker = group.getLayers().find(
-                        m => m.feature.properties.select === 'incident:EV0010');
-                    window.map.setView(marker.getLatLng(), 16, {animate: false});
-                    return;
-                }
-            }
-            throw new Error('no marker cluster');
-        }"""
-    )
-    frame.wait_for_function(
-        """() => Object.values(window.map._layers).some(l => l._map && l.feature
-            && l.feature.properties.select === 'incident:EV0010')""",
-        timeout=MAP_TIMEOUT_MS,
-    )
+    frame = _show_marker(page, frame, "incident:EV0010")  # El Cementerio, out of its cluster
     frame.evaluate(
         """() => {
             const marker = Object.values(window.map._layers).find(l => l._map && l.feature
