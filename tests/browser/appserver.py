@@ -74,11 +74,15 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None
 
 
 @contextmanager
-def running_app(store: str, work: Path, *, lang: str = "en") -> Iterator[str]:
+def running_app(
+    store: str, work: Path, *, lang: str = "en", address: str | None = "127.0.0.1"
+) -> Iterator[str]:
     """Run the dashboard on ``store`` (GeoPackage path or URL) and yield its base URL.
 
     The server's output goes to ``work/streamlit.log``; it is stopped on exit.
-    ``ZONAS_LANG`` sets the language of pages opened without ``?lang=``.
+    ``ZONAS_LANG`` sets the language of pages opened without ``?lang=``. With
+    ``address=None`` the server listens where ``.streamlit/config.toml`` says, as
+    ``scripts/run-app.sh`` starts it.
 
     Raises
     ------
@@ -90,12 +94,14 @@ def running_app(store: str, work: Path, *, lang: str = "en") -> Iterator[str]:
     env.update(ZONAS_STORE=store, ZONAS_LANG=lang, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     log = work / "streamlit.log"
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
+    command += ["--server.headless", "true"]
+    if address is not None:
+        command += ["--server.address", address]
     with log.open("wb") as sink:
         process = subprocess.Popen(
             command, cwd=REPO, env=env, stdout=sink, stderr=subprocess.STDOUT
         )
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{address or 'localhost'}:{port}"
     try:
         _wait_healthy(url, process, log)
         yield url
