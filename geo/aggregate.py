@@ -585,7 +585,8 @@ def aggregate_store(
             level=level, period=period, by_agency=by_agency, flt=flt, zones=zones
         )
         return table
-    incidents = store.read_incidents(flt)  # type: ignore[attr-defined]
+    # only user zones are joined spatially: other levels need no geometry (faster read)
+    incidents = store.read_incidents(flt, geometry=level == "zone")  # type: ignore[attr-defined]
     return aggregate(incidents, level=level, period=period, by_agency=by_agency, zones=zones)
 
 

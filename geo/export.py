@@ -880,6 +880,7 @@ def collect_export_data(
     incidents: gpd.GeoDataFrame | None = None,
     zones: gpd.GeoDataFrame | None = None,
     all_sources: bool = True,
+    geometry: bool = True,
 ) -> ExportData:
     """Gather what an export of ``flt`` shows.
 
@@ -901,11 +902,15 @@ def collect_export_data(
         summarise sources) and the selection has more than ``_BULK_SOURCES`` incidents,
         sources are not read and ``sources`` is ``None``: the sheet then gives the count
         of incidents and points to the CSV.
+    geometry
+        Read the incidents' points from the store. Snapshots and reports at an admin
+        level draw areas only and pass ``False`` (a million points less to build); see
+        :meth:`geo.store.Store.read_incidents`.
     """
     from geo.zones import all_zones
 
     if incidents is None:
-        selected = store.read_incidents(flt)
+        selected = store.read_incidents(flt, geometry=geometry)
     else:
         selected = incidents[flt.mask(incidents)].reset_index(drop=True)
     ids = selected["incident_id"].astype(str)
@@ -1335,7 +1340,9 @@ def render_export(
     with use_language(view.lang or get_language()):
         listing = fmt in ("csv", "geojson")
         if data is None or (listing and data.sources is None):
-            data = collect_export_data(store, view.flt, all_sources=listing)
+            # points are drawn (html), written (csv, geojson) or joined to user zones
+            points = fmt in ("csv", "geojson", "html") or view.level == "zone"
+            data = collect_export_data(store, view.flt, all_sources=listing, geometry=points)
         if fmt in ("csv", "geojson"):
             sources = data.sources if data.sources is not None else pd.DataFrame()
             writer = to_csv_bytes if fmt == "csv" else to_geojson_bytes

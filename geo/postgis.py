@@ -519,12 +519,15 @@ class PostGISStore:
             return int(row[0]) if row else 0
 
     # ------------------------------------------------------------------ incidents
-    def read_incidents(self, flt: Filter | None = None) -> gpd.GeoDataFrame:
+    def read_incidents(
+        self, flt: Filter | None = None, *, geometry: bool = True
+    ) -> gpd.GeoDataFrame:
         """Return the incidents passing ``flt`` (all when ``None``), in insertion order.
 
         The filter runs in SQL (see :func:`filter_sql`); the frame has the canonical
         columns and dtypes of :func:`geo.incidents.empty_incidents` (EPSG:4326), the
-        same as :meth:`geo.store.GeoPackageStore.read_incidents`.
+        same as :meth:`geo.store.GeoPackageStore.read_incidents` (every geometry
+        ``None`` with ``geometry=False``).
         """
         where, params = filter_sql(flt)
         query = sql.SQL("SELECT {columns} FROM {table} WHERE {where} ORDER BY fid").format(
@@ -541,7 +544,7 @@ class PostGISStore:
                 for chunk in copy:
                     buffer.write(chunk)
         buffer.seek(0)
-        return _incident_frame(buffer)
+        return _incident_frame(buffer, geometry=geometry)
 
     def read_sources(self, incident_ids: Collection[str] | None = None) -> pd.DataFrame:
         """Return the sources of the given incidents (all when ``None``), in written order."""
@@ -772,7 +775,7 @@ class PostGISStore:
         return format_content_version(incidents, zones)
 
 
-def _incident_frame(csv: io.BytesIO) -> gpd.GeoDataFrame:
+def _incident_frame(csv: io.BytesIO, *, geometry: bool = True) -> gpd.GeoDataFrame:
     """Build the canonical incident frame from ``COPY ... (FORMAT csv)`` of
     ``_SELECT_INCIDENTS`` (pandas' C parser: a million rows in seconds).
 
@@ -800,10 +803,13 @@ def _incident_frame(csv: io.BytesIO) -> gpd.GeoDataFrame:
         )
     x = frame.pop("_x").to_numpy(dtype="float64")
     y = frame.pop("_y").to_numpy(dtype="float64")
-    points = np.asarray(shapely.points(x, y), dtype=object)  # NaN: no point (unlocated)
-    points[np.isnan(x)] = None
-    geometry = gpd.GeoSeries(points, crs=CRS)
-    return gpd.GeoDataFrame(frame, geometry=geometry, crs=CRS)[list(INCIDENT_COLUMNS)]
+    if geometry:
+        points = np.asarray(shapely.points(x, y), dtype=object)  # NaN: no point (unlocated)
+        points[np.isnan(x)] = None
+    else:
+        points = np.full(len(frame), None, dtype=object)
+    shapes = gpd.GeoSeries(points, crs=CRS)
+    return gpd.GeoDataFrame(frame, geometry=shapes, crs=CRS)[list(INCIDENT_COLUMNS)]
 
 
 _VALUES_SQL: Final = """

@@ -94,8 +94,15 @@ class Store(Protocol):
 
     location: str
 
-    def read_incidents(self, flt: Filter | None = None) -> gpd.GeoDataFrame:
-        """Return the incidents passing ``flt`` (all when ``None``), canonical columns."""
+    def read_incidents(
+        self, flt: Filter | None = None, *, geometry: bool = True
+    ) -> gpd.GeoDataFrame:
+        """Return the incidents passing ``flt`` (all when ``None``), canonical columns.
+
+        With ``geometry=False`` the geometry column is left empty (``None``): a large read
+        skips building a point per row. Only for callers that do no spatial work (a
+        snapshot at an admin level, a timeline); ``lat``/``lon`` are still there.
+        """
         ...
 
     def read_sources(self, incident_ids: Collection[str] | None = None) -> pd.DataFrame:
@@ -651,25 +658,41 @@ class GeoPackageStore:
         return {str(key): str(value) for key, value in rows}
 
     # ------------------------------------------------------------------ reading
-    def _read_layer(self, layer: str, columns: Sequence[str]) -> gpd.GeoDataFrame:
-        """Read a feature layer through GDAL's Arrow stream (the fast path)."""
-        meta, table = pyogrio.read_arrow(self.path, layer=layer, columns=list(columns))
-        frame = table.drop_columns([meta["geometry_name"] or "wkb_geometry"]).to_pandas(
+    def _read_layer(
+        self, layer: str, columns: Sequence[str], *, geometry: bool = True
+    ) -> gpd.GeoDataFrame:
+        """Read a feature layer through GDAL's Arrow stream (the fast path); without
+        ``geometry`` the blobs are not read and every geometry is ``None``."""
+        meta, table = pyogrio.read_arrow(
+            self.path, layer=layer, columns=list(columns), read_geometry=geometry
+        )
+        name = meta["geometry_name"] or "wkb_geometry"
+        present = name in table.column_names
+        frame = (table.drop_columns([name]) if present else table).to_pandas(
             types_mapper={pa.int64(): pd.Int64Dtype()}.get, date_as_object=False
         )
-        wkb = table.column(meta["geometry_name"] or "wkb_geometry")
-        return gpd.GeoDataFrame(frame, geometry=_geometries_from_wkb(wkb), crs=CRS)
+        shapes = (
+            _geometries_from_wkb(table.column(name))
+            if present
+            else np.full(len(frame), None, dtype=object)
+        )
+        return gpd.GeoDataFrame(frame, geometry=shapes, crs=CRS)
 
-    def read_incidents(self, flt: Filter | None = None) -> gpd.GeoDataFrame:
+    def read_incidents(
+        self, flt: Filter | None = None, *, geometry: bool = True
+    ) -> gpd.GeoDataFrame:
         """Return the incidents passing ``flt`` (all when ``None``), in insertion order.
 
         Columns are :data:`geo.incidents.INCIDENT_COLUMNS` with canonical dtypes: text as
         ``str`` (``""`` when empty), counts as nullable ``Int64`` (``<NA>`` = unknown),
         ``lat``/``lon`` float (NaN), ``date``/``date_end`` ``datetime64[ns]``, geometry in
-        EPSG:4326 (``None`` for unlocated incidents). The filter is applied with
-        :meth:`geo.filters.Filter.mask`, the single filter implementation.
+        EPSG:4326 (``None`` for unlocated incidents, and for every row with
+        ``geometry=False``, which does not read the geometry blobs at all). The filter is
+        applied with :meth:`geo.filters.Filter.mask`, the single filter implementation.
         """
-        frame = _canonical_incidents(self._read_layer(INCIDENTS, INCIDENT_FIELDS))
+        frame = _canonical_incidents(
+            self._read_layer(INCIDENTS, INCIDENT_FIELDS, geometry=geometry)
+        )
         if flt is not None and not flt.is_default():
             frame = frame[flt.mask(frame)].reset_index(drop=True)
         return frame

@@ -208,6 +208,23 @@ def test_every_column_and_dtype_round_trips(store: Store) -> None:
     assert np.isnan(by_id.loc["EV-B", "lat"])
 
 
+def test_a_read_without_geometry_keeps_everything_else(store: Store) -> None:
+    incidents, sources = batch()
+    store.write_incidents(incidents, sources)
+    flt = Filter(date_to=date(2016, 12, 31))  # EV-A and EV-B
+    light = store.read_incidents(flt, geometry=False)
+    assert list(light["incident_id"]) == ["EV-A", "EV-B"]
+    assert light.geometry.isna().all()  # no point built...
+    assert light.crs == "EPSG:4326"
+    full = store.read_incidents(flt)
+    assert full.geometry.notna().all()
+    # ...and every other column as in a full read, coordinates included
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(light.drop(columns="geometry")), pd.DataFrame(full.drop(columns="geometry"))
+    )
+    assert light.loc[0, ["lon", "lat"]].tolist() == [-66.9192, 10.4881]
+
+
 def test_sources_round_trip_and_select_by_incident(store: Store) -> None:
     store.write_incidents(*batch())
     pd.testing.assert_frame_equal(store.read_sources(), source_frame(SOURCES))
@@ -336,6 +353,24 @@ def test_user_zones_round_trip_and_upsert(store: Store) -> None:
     assert store.write_user_zones(zone_frame([("z1", "Uno bis", SQUARE)])) == 1
     names = store.read_user_zones().set_index("zone_id")["name"]
     assert names.to_dict() == {"z1": "Uno bis", "z2": "Dos"}
+
+
+def test_stats_join_points_to_user_zones_and_read_codes_elsewhere(store: Store) -> None:
+    """``aggregate_store`` reads points only where it joins them (user zones)."""
+    from geo.aggregate import OUTSIDE_CODE, UNLOCATED_CODE, aggregate_store
+
+    incidents, sources = batch()
+    store.write_incidents(incidents, sources)
+    around_caracas = Polygon([(-67, 10.4), (-66.8, 10.4), (-66.8, 10.6), (-67, 10.6)])
+    store.write_user_zones(zone_frame([("mi-barrio", "Mi barrio", around_caracas)]))
+    by_zone = aggregate_store(store, level="zone", zones=store.read_user_zones())
+    counts = dict(zip(by_zone["area_code"], by_zone["incidents"], strict=True))
+    # EV-A is a point inside the drawn zone; EV-B (municipality) and EV-C are not points
+    assert counts == {"mi-barrio": 1, UNLOCATED_CODE: 2}
+    assert OUTSIDE_CODE not in counts
+    by_state = aggregate_store(store, level="state")
+    counts = dict(zip(by_state["area_code"], by_state["incidents"], strict=True))
+    assert counts == {"VE-A": 1, "VE-V": 1, UNLOCATED_CODE: 1}
 
 
 # ---------------------------------------------------------------------- content version
