@@ -39,6 +39,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import psycopg
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 import shapely
 from psycopg import sql
 
@@ -777,26 +779,37 @@ class PostGISStore:
 
 def _incident_frame(csv: io.BytesIO, *, geometry: bool = True) -> gpd.GeoDataFrame:
     """Build the canonical incident frame from ``COPY ... (FORMAT csv)`` of
-    ``_SELECT_INCIDENTS`` (pandas' C parser: a million rows in seconds).
+    ``_SELECT_INCIDENTS`` (Arrow's multi-threaded CSV reader: a million rows in about
+    two seconds, less than half of pandas' C parser).
 
     Text columns are ``NOT NULL`` in the schema, so an empty CSV field is ``""`` there
-    and unknown (NaN / ``<NA>``) in the numeric columns.
+    and unknown (NaN / ``<NA>``) in the numeric columns. Quoted fields may hold newlines
+    (descriptions, quotes).
     """
     template = empty_incidents()
     if not csv.getbuffer().nbytes:
         return template
-    numeric = [*_FLOAT_COLUMNS, *COUNT_COLUMNS]
-    dtypes: dict[str, Any] = {c: "str" for c in _DATA_COLUMNS if c not in numeric}
-    dtypes.update(dict.fromkeys([*_FLOAT_COLUMNS, "_x", "_y"], "float64"))
-    dtypes.update(dict.fromkeys(COUNT_COLUMNS, "Int64"))
-    frame = pd.read_csv(
+    names = [*_DATA_COLUMNS, "_x", "_y"]
+    floats = {*_FLOAT_COLUMNS, "_x", "_y"}
+    types = {
+        c: pa.float64() if c in floats else pa.int64() if c in COUNT_COLUMNS else pa.string()
+        for c in names
+    }
+    table = pa_csv.read_csv(
         csv,
-        names=[*_DATA_COLUMNS, "_x", "_y"],
-        dtype=dtypes,
-        keep_default_na=False,
-        na_values=dict.fromkeys([*numeric, "_x", "_y"], ("",)),
-        encoding="utf-8",
+        read_options=pa_csv.ReadOptions(column_names=names, block_size=1 << 24),
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=types,
+            null_values=[""],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
     )
+    frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    for column in names:
+        if column not in floats and column not in COUNT_COLUMNS:
+            frame[column] = frame[column].astype("str")
     for column in _DATE_COLUMNS:
         frame[column] = pd.to_datetime(frame[column], format="%Y-%m-%d").astype(
             template[column].dtype
