@@ -214,6 +214,7 @@ CSV_COLUMNS: Final = (
     "lat",
     "lon",
     "agencies",
+    "agencies_reported",
     "civilians_killed_min",
     "civilians_killed_max",
     "officers_killed",

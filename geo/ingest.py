@@ -65,6 +65,7 @@ from rapidfuzz import fuzz, process
 from geo.agencies import load_agencies, resolve_agency
 from geo.config import data_dir
 from geo.csvsafe import restore_cell
+from geo.filters import GEO_PRECISIONS
 from geo.gazetteer import Gazetteer, Place, default_gazetteer, normalize_name
 from geo.geodata import CRS
 from geo.i18n import N_, _, format_list
@@ -120,6 +121,8 @@ _DMY_DATE: Final = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _TEXT_DATE: Final = re.compile(r"^(\d{1,2})(?:\s+de)?[\s-]+([A-Za-zé]+)\.?(?:\s+de)?[\s-]+(\d{4})$")
 _ACLED_TIME_PRECISION: Final = {"1": "day", "2": "week", "3": "month"}
 _ACLED_GEO_PRECISION: Final = {"1": "point", "2": "municipality", "3": "state"}
+_COORDINATE_PRECISIONS: Final = ("point", "barrio", "parish", "municipality", "state")
+"""Place precisions a row's coordinates can stand for (its ``geo_precision`` column)."""
 _STATE_FORCES_INTER: Final = {"1", "state forces"}
 _PART_SPLIT: Final = re.compile(r"\s*(?:[,;/()]|\band\b|\by\b)\s*")
 
@@ -559,7 +562,19 @@ def _zonas_row(row: _Row, file: str) -> None:
     row.values["confidence"] = _get(raw, "confidence").lower()
     row.values["lat"] = _parse_float(row, file, "lat", _get(raw, "lat", "latitude"))
     row.values["lon"] = _parse_float(row, file, "lon", _get(raw, "lon", "longitude"))
+    stated = _get(raw, "geo_precision").lower()
+    if stated in _COORDINATE_PRECISIONS:
+        row.values["_coarse_geo"] = stated  # what the coordinates stand for (CSV export)
+    elif stated and stated not in GEO_PRECISIONS:
+        row.error(
+            file, "geo_precision",
+            _("{text!r} is not a place precision (use {allowed})").format(
+                text=stated, allowed=format_list(GEO_PRECISIONS, style="or")),
+        )  # fmt: skip
     _set_agencies(row, file, _get(raw, "agencies"))
+    reported = _get(raw, "agencies_reported")
+    if reported:  # the text the source used, kept by a CSV export (agencies: its codes)
+        row.values["agencies_reported"] = reported
     for column in COUNT_COLUMNS:
         row.values[column] = _parse_count(row, file, column, _get(raw, column))
     source = {
@@ -649,7 +664,7 @@ def _acled_row(row: _Row, file: str, gazetteer: Gazetteer) -> None:
         }
     ]
     geo_precision = _get(raw, "geo_precision") or "1"
-    row.values["_acled_geo"] = _ACLED_GEO_PRECISION.get(geo_precision, "point")
+    row.values["_coarse_geo"] = _ACLED_GEO_PRECISION.get(geo_precision, "point")
     del gazetteer  # areas are assigned from the coordinates in _geocode
 
 
@@ -929,10 +944,19 @@ def _geocode_points(rows: Sequence[_Row], file: str, gazetteer: Gazetteer) -> di
                 message += _(" — are lat and lon swapped?")
             row.error(file, "lat", message)
             continue
-        level = str(row.values.pop("_acled_geo", "point"))
+        # the precision the file gives the coordinates (ACLED's geo_precision, or the
+        # geo_precision column of our own CSV): a point never stands for more than that
+        level = str(row.values.pop("_coarse_geo", "point"))
         geo = _Geo("point", area.state_code, area.muni_code, area.parish_code,
                    tuple(z for z in str(area.zone_ids).split(";") if z), lon, lat)  # fmt: skip
-        if level in ("municipality", "state"):
+        if level == "barrio":
+            geo = replace(geo, precision="barrio")
+        elif level == "parish":
+            covering = gazetteer.zones_covering(
+                state_code=area.state_code, muni_code=area.muni_code, parish_code=area.parish_code
+            )
+            geo = replace(geo, precision="parish", zone_ids=covering)
+        elif level in ("municipality", "state"):
             unit = _Unit(level, area.state_code, area.muni_code if level == "municipality" else "")
             anchor = gazetteer.place(unit.code)
             covering = gazetteer.zones_covering(
@@ -1000,7 +1024,7 @@ def _geocode(rows: Sequence[_Row], file: str, gazetteer: Gazetteer) -> None:
         if geo is None and row.number in located:
             continue  # outside Venezuela: already rejected
         if geo is None:
-            row.values.pop("_acled_geo", None)
+            row.values.pop("_coarse_geo", None)
             geo = _geocode_names_cached(row, file, gazetteer, by_names)
         row.values.update(
             geo_precision=geo.precision, state_code=geo.state_code, muni_code=geo.muni_code,

@@ -163,6 +163,53 @@ def test_guarded_csv_reimports_to_the_same_incidents(tiny_store: Store, tmp_path
     )
 
 
+def test_acled_rows_survive_a_csv_round_trip_without_gaining_precision(tmp_path: Path) -> None:
+    """ACLED's geo_precision 2/3 put coordinates at a municipality / state; exported to CSV
+    (coordinates + geo_precision) and imported again, they must not become points."""
+    acled = Path(__file__).parent / "data" / "acled_iso.csv"
+    first = str(tmp_path / "acled.gpkg")
+    open_store(first, seed=False)
+    assert main(["import", str(acled), "--format", "acled", "--store", first]) == 0
+    out = tmp_path / "acled-export.csv"
+    assert main(["export", "--format", "csv", "--out", str(out), "--store", first]) == 0
+    second = str(tmp_path / "copy.gpkg")
+    open_store(second, seed=False)
+    assert main(["import", str(out), "--store", second]) == 0
+    copy = _comparable(open_store(second, seed=False)).set_index("incident_id")
+    # VEN1001 geo_precision 1, VEN1002 2 (municipality), VEN1003 3 (state); their actors
+    ids = ["ACLED:VEN1001", "ACLED:VEN1002", "ACLED:VEN1003"]
+    assert list(copy.loc[ids, "geo_precision"]) == ["point", "municipality", "state"]
+    assert list(copy.loc[ids[1:], "parish_code"]) == ["", ""]
+    assert copy.loc["ACLED:VEN1002", "agencies_reported"].startswith(
+        "Police Forces of Venezuela (2013-) Special Action Forces"
+    )
+    pd.testing.assert_frame_equal(_comparable(open_store(second, seed=False)), _comparable(
+        open_store(first, seed=False)))  # fmt: skip
+    # and imported back into the store it came from, it changes nothing
+    version = open_store(first, seed=False).content_version()
+    assert main(["import", str(out), "--store", first]) == 0
+    assert open_store(first, seed=False).content_version() == version
+
+
+def test_a_csv_row_with_an_unknown_place_precision_is_rejected(tmp_path: Path) -> None:
+    from geo.ingest import import_bytes
+
+    text = (
+        "event_id,date,state,agencies,lat,lon,geo_precision,source_publisher\n"
+        "X1,2015-07-13,Distrito Capital,PNB,10.49,-66.93,neighbourhood,El Nacional\n"
+        "X2,2015-07-13,Distrito Capital,PNB,10.49,-66.93,parish,El Nacional\n"
+    )
+    store = open_store(str(tmp_path / "s.gpkg"), seed=False)
+    report = import_bytes(text.encode(), "in.csv", store)
+    assert report.imported == 1  # X2: the point stands for its parish
+    assert store.read_incidents().loc[0, ["incident_id", "geo_precision"]].tolist() == [
+        "X2", "parish",
+    ]  # fmt: skip
+    (problem,) = [p for p in report.problems if p.severity == "error"]
+    assert (problem.row, problem.column) == (1, "geo_precision")
+    assert "'neighbourhood' is not a place precision" in problem.message
+
+
 def test_geojson_loads_with_the_same_ids_and_sources(tiny_store: Store, tmp_path: Path) -> None:
     path = tmp_path / "tiny.geojson"
     path.write_bytes(export.render_export(tiny_store, "geojson", export.ExportView(**EN)))
