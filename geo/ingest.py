@@ -324,14 +324,21 @@ def _read_geojson(text: str) -> tuple[list[str], list[dict[str, str]]]:
     records = []
     for feature in features:
         properties = feature.get("properties") if isinstance(feature, dict) else None
-        record = {str(k): _cell_text(v) for k, v in (properties or {}).items()}
+        record = {
+            str(k): json.dumps(v, ensure_ascii=False) if str(k) == "sources" else _cell_text(v)
+            for k, v in (properties or {}).items()
+        }
         geometry = feature.get("geometry") if isinstance(feature, dict) else None
         if isinstance(geometry, dict):
             coords = geometry.get("coordinates")
-            if geometry.get("type") == "Point" and isinstance(coords, list) and len(coords) >= 2:
-                record["lon"], record["lat"] = _cell_text(coords[0]), _cell_text(coords[1])
-            else:
+            if geometry.get("type") != "Point" or not (
+                isinstance(coords, list) and len(coords) >= 2
+            ):
                 record["\x00geometry"] = str(geometry.get("type"))
+            elif "lat" not in record and "lon" not in record:
+                # the point is the place; a file with lat/lon properties (our export) says
+                # itself where the incident was reported, the point may be an area's anchor
+                record["lon"], record["lat"] = _cell_text(coords[0]), _cell_text(coords[1])
         for name in record:
             if name not in header and not name.startswith("\x00"):
                 header.append(name)
@@ -584,9 +591,31 @@ def _zonas_row(row: _Row, file: str) -> None:
         "url": _get(raw, "source_url", "url"),
         "quote": _get(raw, "quote", "source_quote"),
     }
+    listed = _listed_sources(raw.get("sources", ""))
+    if listed and not (source["url"] or source["publisher"]):
+        row.sources = listed  # a GeoJSON export: every source in one "sources" property
+        return
     if not (source["url"] or source["publisher"]):
         row.error(file, "source_url", _("missing source: give source_url or source_publisher"))
     row.sources = [source, *_numbered_sources(raw)]
+
+
+def _listed_sources(cell: str) -> list[dict[str, str]]:
+    """The sources of a ``sources`` cell holding a JSON list of objects (publisher, date,
+    title, url, quote), as a GeoJSON export writes them; ``[]`` for anything else."""
+    try:
+        value = json.loads(cell) if cell.strip().startswith("[") else None
+    except ValueError:
+        return []
+    if not isinstance(value, list):
+        return []
+    found = []
+    for item in value:
+        if isinstance(item, dict) and (item.get("publisher") or item.get("url")):
+            found.append(
+                {f: _cell_text(item.get(f)) for f in ("publisher", "date", "title", "url", "quote")}
+            )
+    return found
 
 
 def _numbered_sources(raw: Mapping[str, str]) -> list[dict[str, str]]:

@@ -163,15 +163,19 @@ def test_guarded_csv_reimports_to_the_same_incidents(tiny_store: Store, tmp_path
     )
 
 
-def test_acled_rows_survive_a_csv_round_trip_without_gaining_precision(tmp_path: Path) -> None:
-    """ACLED's geo_precision 2/3 put coordinates at a municipality / state; exported to CSV
-    (coordinates + geo_precision) and imported again, they must not become points."""
+@pytest.mark.parametrize("fmt", ["csv", "geojson"])
+def test_acled_rows_survive_a_round_trip_without_gaining_precision(
+    tmp_path: Path, fmt: str
+) -> None:
+    """ACLED's geo_precision 2/3 put coordinates at a municipality / state; exported
+    (coordinates + geo_precision) and imported again, they must not become points, and
+    their sources and reported actors come back as they were."""
     acled = Path(__file__).parent / "data" / "acled_iso.csv"
     first = str(tmp_path / "acled.gpkg")
     open_store(first, seed=False)
     assert main(["import", str(acled), "--format", "acled", "--store", first]) == 0
-    out = tmp_path / "acled-export.csv"
-    assert main(["export", "--format", "csv", "--out", str(out), "--store", first]) == 0
+    out = tmp_path / f"acled-export.{fmt}"
+    assert main(["export", "--format", fmt, "--out", str(out), "--store", first]) == 0
     second = str(tmp_path / "copy.gpkg")
     open_store(second, seed=False)
     assert main(["import", str(out), "--store", second]) == 0
@@ -185,6 +189,9 @@ def test_acled_rows_survive_a_csv_round_trip_without_gaining_precision(tmp_path:
     )
     pd.testing.assert_frame_equal(_comparable(open_store(second, seed=False)), _comparable(
         open_store(first, seed=False)))  # fmt: skip
+    pd.testing.assert_frame_equal(
+        open_store(second, seed=False).read_sources(), open_store(first, seed=False).read_sources()
+    )
     # and imported back into the store it came from, it changes nothing
     version = open_store(first, seed=False).content_version()
     assert main(["import", str(out), "--store", first]) == 0
