@@ -23,7 +23,6 @@ from geo.i18n import (
     _,
     get_language,
     language_from_params,
-    normalize_language,
 )
 from ui import cache
 
@@ -155,14 +154,12 @@ def interface_language() -> str:
     copied link always opens in the language the reader saw.
     """
     params = query_params()
-    in_url = [code for code in map(normalize_language, params.get("lang", [])) if code]
     remembered = st.session_state.get(_CHOSEN_LANG)
-    if in_url:
-        lang = in_url[-1]
-    elif remembered in LANGUAGES:
-        lang = remembered
-    else:
-        lang = language_from_params({}, accept_language=st.context.headers.get("Accept-Language"))
+    # the last valid ``lang`` wins: the session's language stands before the URL's
+    candidates = [*([remembered] if remembered in LANGUAGES else []), *params.get("lang", [])]
+    lang = language_from_params(
+        {"lang": candidates}, accept_language=st.context.headers.get("Accept-Language")
+    )
     st.session_state[_CHOSEN_LANG] = lang
     if params.get("lang") != [lang]:
         st.query_params["lang"] = lang
