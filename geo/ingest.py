@@ -121,8 +121,10 @@ _DMY_DATE: Final = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _TEXT_DATE: Final = re.compile(r"^(\d{1,2})(?:\s+de)?[\s-]+([A-Za-zé]+)\.?(?:\s+de)?[\s-]+(\d{4})$")
 _ACLED_TIME_PRECISION: Final = {"1": "day", "2": "week", "3": "month"}
 _ACLED_GEO_PRECISION: Final = {"1": "point", "2": "municipality", "3": "state"}
-_COORDINATE_PRECISIONS: Final = ("point", "barrio", "parish", "municipality", "state")
+_COORDINATE_PRECISIONS: Final = tuple(p for p in GEO_PRECISIONS if p != "unlocated")
 """Place precisions a row's coordinates can stand for (its ``geo_precision`` column)."""
+_SOURCE_FIELDS: Final = SOURCE_COLUMNS[1:]
+"""The fields of one source (publisher, date, title, url, quote)."""
 _STATE_FORCES_INTER: Final = {"1", "state forces"}
 _PART_SPLIT: Final = re.compile(r"\s*(?:[,;/()]|\band\b|\by\b)\s*")
 
@@ -612,9 +614,7 @@ def _listed_sources(cell: str) -> list[dict[str, str]]:
     found = []
     for item in value:
         if isinstance(item, dict) and (item.get("publisher") or item.get("url")):
-            found.append(
-                {f: _cell_text(item.get(f)) for f in ("publisher", "date", "title", "url", "quote")}
-            )
+            found.append({f: _cell_text(item.get(f)) for f in _SOURCE_FIELDS})
     return found
 
 
@@ -623,10 +623,7 @@ def _numbered_sources(raw: Mapping[str, str]) -> list[dict[str, str]]:
     found = []
     number = 2
     while any(f"source_{number}_{field}" in raw for field in ("publisher", "url")):
-        source = {
-            field: _get(raw, f"source_{number}_{field}")
-            for field in ("publisher", "date", "title", "url", "quote")
-        }
+        source = {field: _get(raw, f"source_{number}_{field}") for field in _SOURCE_FIELDS}
         if source["publisher"] or source["url"]:
             found.append(source)
         number += 1
